@@ -1,0 +1,58 @@
+# pysignal - the two commands of the README are `make demo` and `make test`.
+GO      ?= go
+CC      ?= gcc
+BUILD   := build
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench clean
+
+all: test
+
+## demo: the short tour (Ctrl-C / a raised SIGINT interrupting a blocking read)
+demo:
+	$(GO) run ./cmd/pysig demo
+
+## test: every check CI runs
+test: fmtcheck vet gotest ctest asyncsafe
+
+fmtcheck:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+## ctest: the C core on its own, under AddressSanitizer and UBSan
+ctest: $(BUILD)/handler_test
+	./$(BUILD)/handler_test
+
+$(BUILD)/handler_test: csrc/handler_test.c handler.c handler.h | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g $(SANFLAGS) -I. \
+		csrc/handler_test.c handler.c -o $@
+
+## asyncsafe: the handler's object code calls only async-signal-safe functions
+asyncsafe: $(BUILD)/handler.o $(BUILD)/bad_handler.o
+	$(GO) run ./internal/asyncsafe -entry pysig_handler,pysig_trip_signal $(BUILD)/handler.o
+	@if $(GO) run ./internal/asyncsafe -entry pysig_handler $(BUILD)/bad_handler.o >/dev/null 2>&1; then \
+		echo "asyncsafe: the checker accepted csrc/testdata/bad_handler.c (it must refuse it)"; exit 1; \
+	else echo "asyncsafe: checker refuses csrc/testdata/bad_handler.c, as it must"; fi
+
+# The same optimisation level cgo uses by default, with one section per
+# function so the checker can follow the handler's own code only.
+$(BUILD)/handler.o: handler.c handler.h | $(BUILD)
+	$(CC) -O2 -g -ffunction-sections -fdata-sections -I. -c handler.c -o $@
+
+$(BUILD)/bad_handler.o: csrc/testdata/bad_handler.c | $(BUILD)
+	$(CC) -O2 -g -ffunction-sections -fdata-sections -I. -c $< -o $@
+
+$(BUILD):
+	mkdir -p $@
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+clean:
+	rm -rf $(BUILD)

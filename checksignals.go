@@ -1,0 +1,130 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// CheckSignals runs the handlers of the signals that have arrived since the
+// last call: CPython's PyErr_CheckSignals. Call it at the program's safe
+// points; the wrapped system calls, Main's idle loop, Signal and RaiseSignal
+// call it for you.
+//
+// With nothing pending it costs one atomic load and allocates nothing. On
+// any thread but the main thread it returns nil and runs nothing. Otherwise
+// it clears the "pending" flag, then, in ascending signal-number order, clears
+// each tripped signal's flag and runs its handler. A signal whose handler has
+// become Default or Ignore since it tripped is reported to the unraisable
+// hook (ErrIgnoredSignal), never run. The first handler error stops the scan:
+// the pending flag is set again so the remaining signals run at the next
+// call, and the error is returned unchanged. A handler that panics leaves the
+// remaining signals pending in the same way and the panic propagates.
+func CheckSignals() error {
+	if atomic.LoadInt32(cIsTripped) == 0 {
+		return nil
+	}
+	return runPending()
+}
+
+// runPending is CheckSignals' slow path.
+func runPending() error {
+	if !onMainThread() {
+		return nil
+	}
+	// Clear the global flag first: a signal that arrives during the scan
+	// sets it again, and at worst the next call scans for nothing.
+	atomic.StoreInt32(cIsTripped, 0)
+	if e := atomic.SwapInt32(cWakeupErrno, 0); e != 0 {
+		reportUnraisable(&UnraisableError{
+			Msg: "Exception ignored when trying to write to the signal wakeup fd",
+			Err: os.NewSyscallError("write", unix.Errno(e)),
+		})
+	}
+	for sig := unix.Signal(1); sig < nsig; sig++ {
+		if atomic.LoadInt32(&cTripped[sig]) == 0 {
+			continue
+		}
+		atomic.StoreInt32(&cTripped[sig], 0)
+		h := loadHandler(sig)
+		if h == nil || h == Default || h == Ignore {
+			reportUnraisable(&UnraisableError{
+				Msg: "Exception ignored while running signal handlers",
+				Err: fmt.Errorf("%w: signal %d", ErrIgnoredSignal, int(sig)),
+			})
+			continue
+		}
+		if err := callHandler(h, sig); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callHandler runs one handler. If it fails or panics, the pending flag is
+// set again so the signals after it in the scan run at the next check.
+func callHandler(h Handler, sig unix.Signal) (err error) {
+	returned := false
+	defer func() {
+		if !returned || err != nil {
+			atomic.StoreInt32(cIsTripped, 1)
+		}
+	}()
+	err = h.Handle(sig)
+	returned = true
+	return err
+}
+
+// An UnraisableError is an error that happened where nobody could receive
+// it, handed to the unraisable hook: CPython's sys.unraisablehook argument.
+type UnraisableError struct {
+	// Msg says what was being done, as CPython's err_msg does, e.g.
+	// "Exception ignored when trying to write to the signal wakeup fd".
+	Msg string
+	// Err is the error itself (an *os.SyscallError for a failed wakeup
+	// write, ErrIgnoredSignal wrapped, or a handler's error).
+	Err error
+}
+
+func (e *UnraisableError) Error() string { return e.Msg + ": " + e.Err.Error() }
+
+// Unwrap returns Err, so errors.Is sees through an UnraisableError.
+func (e *UnraisableError) Unwrap() error { return e.Err }
+
+// An UnraisableHook receives deferred errors: CPython's sys.unraisablehook.
+// It runs on the main thread, inside CheckSignals or Main's idle loop.
+type UnraisableHook func(*UnraisableError)
+
+var unraisableHook atomic.Pointer[UnraisableHook]
+
+// SetUnraisableHook installs h and returns the previous hook; nil restores
+// the default, which writes "pysignal: <Msg>: <Err>" to standard error.
+// Reports go to the hook for: a failed wakeup-fd write (at the next
+// CheckSignals), a signal ignored due to a race, and a handler error in
+// Main's idle loop. Safe to call from any goroutine.
+func SetUnraisableHook(h UnraisableHook) (old UnraisableHook) {
+	var p *UnraisableHook
+	if h != nil {
+		p = &h
+	}
+	if prev := unraisableHook.Swap(p); prev != nil {
+		return *prev
+	}
+	return defaultUnraisableHook
+}
+
+func defaultUnraisableHook(e *UnraisableError) {
+	fmt.Fprintf(os.Stderr, "pysignal: %v\n", e)
+}
+
+func reportUnraisable(e *UnraisableError) {
+	if p := unraisableHook.Load(); p != nil {
+		(*p)(e)
+		return
+	}
+	defaultUnraisableHook(e)
+}

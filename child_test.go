@@ -1,0 +1,68 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// runChild runs a scenario in a child process (see startChild). It runs as
+// Main's fn; it prints "ready" once the parent may send its signal.
+func runChild(name string) int {
+	switch name {
+	case "keyboard-interrupt":
+		return childKeyboardInterrupt()
+	case "untouched":
+		h, err := GetSignal(unix.SIGINT)
+		fmt.Printf("GetSignal(SIGINT) = %v\n", h)
+		if err != nil {
+			return 3
+		}
+		fmt.Println("ready")
+		time.Sleep(20 * time.Second) // the parent's SIGINT ends this
+		return 4
+	}
+	fmt.Fprintln(os.Stderr, "unknown child scenario", name)
+	return 2
+}
+
+// childKeyboardInterrupt: the main thread waits in poll on the wakeup fd
+// (race-free: the signal may land on any thread); KeyboardInterrupt ends the
+// wait; then, as CPython does for an uncaught KeyboardInterrupt, the process
+// kills itself with SIGINT under the default disposition.
+func childKeyboardInterrupt() int {
+	code := 0
+	Call(func() {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			code = 3
+			return
+		}
+		if _, err := Signal(unix.SIGINT, DefaultIntHandler); err != nil {
+			code = 3
+			return
+		}
+		if _, err := SetWakeupFD(p[1], true); err != nil {
+			code = 3
+			return
+		}
+		fmt.Println("ready")
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			fds := []unix.PollFd{{Fd: int32(p[0]), Events: unix.POLLIN}}
+			unix.Poll(fds, 1000)
+			drain(p[0])
+			if err := CheckSignals(); err != nil {
+				fmt.Println(err)
+				Signal(unix.SIGINT, Default)
+				RaiseSignal(unix.SIGINT) // does not return
+			}
+		}
+		code = 5
+	})
+	return code
+}

@@ -1,0 +1,79 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Errors returned by the package. Wrapped errors carry details (the signal
+// number, the fd); test for them with errors.Is.
+var (
+	// ErrNotMainThread: the call is only allowed on the main thread
+	// (CPython's ValueError "signal only works in main thread of the main
+	// interpreter").
+	ErrNotMainThread = errors.New("pysignal: signal only works in the main thread")
+
+	// ErrInvalidSignal: the signal number is outside 1..NSIG-1 (CPython's
+	// ValueError "signal number out of range").
+	ErrInvalidSignal = errors.New("pysignal: signal number out of range")
+
+	// ErrReservedSignal: the Go runtime needs this signal (SIGURG for
+	// preemption, SIGPROF for profiling, the synchronous faults SIGSEGV,
+	// SIGBUS, SIGFPE, SIGILL, SIGTRAP, and glibc's internal 32 and 33), so
+	// the package refuses to take it. CPython has no counterpart.
+	ErrReservedSignal = errors.New("pysignal: signal is reserved for the Go runtime")
+
+	// ErrInvalidHandler: the handler is nil (CPython's TypeError "signal
+	// handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object").
+	ErrInvalidHandler = errors.New("pysignal: handler must be Default, Ignore or a non-nil Handler")
+
+	// ErrBlockingFD: SetWakeupFD was given an fd in blocking mode (CPython's
+	// ValueError "the fd N must be in non-blocking mode").
+	ErrBlockingFD = errors.New("pysignal: the wakeup fd must be in non-blocking mode")
+
+	// ErrKeyboardInterrupt is what DefaultIntHandler returns: CPython's
+	// KeyboardInterrupt.
+	ErrKeyboardInterrupt = errors.New("KeyboardInterrupt")
+
+	// ErrIgnoredSignal is reported to the unraisable hook when a signal
+	// tripped but its handler had become Default or Ignore (or was never set
+	// through this package) before CheckSignals ran: CPython's OSError
+	// "Signal N ignored due to race condition" (bpo-43406).
+	ErrIgnoredSignal = errors.New("pysignal: signal ignored due to race condition")
+)
+
+// reserved lists the signals the Go runtime or glibc need.
+var reserved = [nsig]bool{
+	unix.SIGURG:  true,
+	unix.SIGPROF: true,
+	unix.SIGSEGV: true,
+	unix.SIGBUS:  true,
+	unix.SIGFPE:  true,
+	unix.SIGILL:  true,
+	unix.SIGTRAP: true,
+	32:           true, // glibc SIGCANCEL
+	33:           true, // glibc SIGSETXID
+}
+
+// checkRange rejects numbers outside 1..NSIG-1.
+func checkRange(sig unix.Signal) error {
+	if sig < 1 || sig >= nsig {
+		return fmt.Errorf("%w: %d", ErrInvalidSignal, int(sig))
+	}
+	return nil
+}
+
+// checkOwnable rejects numbers out of range and signals the runtime needs.
+func checkOwnable(sig unix.Signal) error {
+	if err := checkRange(sig); err != nil {
+		return err
+	}
+	if reserved[sig] {
+		return fmt.Errorf("%w: %d (%v)", ErrReservedSignal, int(sig), sig)
+	}
+	return nil
+}

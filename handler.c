@@ -1,0 +1,199 @@
+/*
+ * handler.c - the async-signal-safe core of pysignal.
+ *
+ * Two sections:
+ *   1. Signal context: pysig_handler and what it calls.  Only atomics and
+ *      write(2) are used here; `make asyncsafe` checks the object file so a
+ *      stray library call in this section fails the build.
+ *   2. Installation: sigaction wrappers called from Go through cgo, never
+ *      from a signal handler.
+ */
+#include "handler.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int32_t pysig_tripped[PYSIG_NSIG];
+int32_t pysig_is_tripped;
+uint64_t pysig_deliveries[PYSIG_NSIG];
+int32_t pysig_wakeup_fd = -1;
+int32_t pysig_wakeup_warn = 1;
+int32_t pysig_wakeup_errno;
+int32_t pysig_idle_fd = -1;
+int32_t pysig_idle_waiting;
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---- 1. Signal context ------------------------------------------------ */
+
+/* The per-signal flag goes first and the global flag second: CheckSignals
+ * clears the global flag before it scans the per-signal ones, so a signal
+ * that arrives during a scan is seen by that scan or by the next one. */
+static void trip(int sig)
+{
+	STORE(&pysig_tripped[sig], 1);
+	STORE(&pysig_is_tripped, 1);
+}
+
+/* Writes the signal number to the wakeup fd, after trip() (bpo-30038: a
+ * byte written before the flags could wake a reader that then finds no flag
+ * set), then pokes Main's idle eventfd if Main is waiting on it. */
+static void notify(int sig)
+{
+	int fd = LOAD(&pysig_wakeup_fd);
+	if (fd >= 0) {
+		unsigned char byte = (unsigned char)sig;
+		ssize_t n;
+		do {
+			n = write(fd, &byte, 1);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			int err = errno;
+			int full = err == EAGAIN || err == EWOULDBLOCK;
+			if (!full || LOAD(&pysig_wakeup_warn)) {
+				STORE(&pysig_wakeup_errno, err);
+				/* Make sure the next CheckSignals takes the slow
+				 * path and reports it, even if a check ran between
+				 * trip() and here. */
+				STORE(&pysig_is_tripped, 1);
+			}
+		}
+	}
+	if (LOAD(&pysig_idle_waiting)) {
+		uint64_t one = 1;
+		int efd = LOAD(&pysig_idle_fd);
+		if (efd >= 0)
+			(void)!write(efd, &one, sizeof one);
+	}
+}
+
+void pysig_handler(int sig)
+{
+	int saved_errno = errno;
+	if (sig > 0 && sig < PYSIG_NSIG) {
+		trip(sig);
+		__atomic_fetch_add(&pysig_deliveries[sig], 1, __ATOMIC_RELAXED);
+		notify(sig);
+	}
+	errno = saved_errno;
+}
+
+void pysig_trip_signal(int sig)
+{
+	if (sig > 0 && sig < PYSIG_NSIG) {
+		trip(sig);
+		notify(sig);
+	}
+}
+
+/* ---- 2. Installation (never called in signal context) ------------------ */
+
+/* The disposition each signal had before pysig_set first replaced it. */
+static struct sigaction saved[PYSIG_NSIG];
+static int have_saved[PYSIG_NSIG];
+
+static int valid(int sig)
+{
+	return sig > 0 && sig < PYSIG_NSIG;
+}
+
+int pysig_set(int sig, int kind)
+{
+	struct sigaction sa, old;
+
+	if (!valid(sig))
+		return EINVAL;
+	memset(&sa, 0, sizeof sa);
+	switch (kind) {
+	case PYSIG_DFL:
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		break;
+	case PYSIG_IGN:
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		break;
+	case PYSIG_OURS:
+		sa.sa_handler = pysig_handler;
+		/* Block every signal while the handler runs, so handler frames
+		 * never nest on Go's 32 KiB signal stack.  A full set is a
+		 * superset of the owned signals and needs no update when more
+		 * are owned later; glibc leaves out its own 32 and 33. */
+		sigfillset(&sa.sa_mask);
+		/* SA_ONSTACK: the Go runtime requires it.  No SA_RESTART, as
+		 * CPython: blocking calls fail with EINTR. */
+		sa.sa_flags = SA_ONSTACK;
+		break;
+	default:
+		return EINVAL;
+	}
+	if (sigaction(sig, &sa, &old) != 0)
+		return errno;
+	if (!have_saved[sig]) {
+		saved[sig] = old;
+		have_saved[sig] = 1;
+	}
+	return 0;
+}
+
+int pysig_disposition(int sig)
+{
+	struct sigaction cur;
+
+	if (!valid(sig))
+		return -EINVAL;
+	if (sigaction(sig, NULL, &cur) != 0)
+		return -errno;
+	/* sa_handler and sa_sigaction share storage: SIG_DFL and SIG_IGN
+	 * read the same whatever SA_SIGINFO says. */
+	if (cur.sa_handler == SIG_DFL)
+		return PYSIG_DFL;
+	if (cur.sa_handler == SIG_IGN)
+		return PYSIG_IGN;
+	if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == pysig_handler)
+		return PYSIG_OURS;
+	return PYSIG_OTHER;
+}
+
+int pysig_siginterrupt(int sig, int flag)
+{
+	struct sigaction cur;
+
+	if (!valid(sig))
+		return EINVAL;
+	if (sigaction(sig, NULL, &cur) != 0)
+		return errno;
+	if (flag)
+		cur.sa_flags &= ~SA_RESTART;
+	else
+		cur.sa_flags |= SA_RESTART;
+	if (sigaction(sig, &cur, NULL) != 0)
+		return errno;
+	return 0;
+}
+
+int pysig_flags(int sig, int *flags)
+{
+	struct sigaction cur;
+
+	if (!valid(sig))
+		return EINVAL;
+	if (sigaction(sig, NULL, &cur) != 0)
+		return errno;
+	*flags = cur.sa_flags;
+	return 0;
+}
+
+int pysig_restore(int sig)
+{
+	if (!valid(sig))
+		return EINVAL;
+	if (!have_saved[sig])
+		return 0;
+	if (sigaction(sig, &saved[sig], NULL) != 0)
+		return errno;
+	have_saved[sig] = 0;
+	return 0;
+}

@@ -1,0 +1,118 @@
+//go:build linux
+
+package pysignal
+
+// This file is the only one that talks to the C core (handler.c). The
+// shared variables are reached through pointers taken once here, and read and
+// written with sync/atomic: no cgo call on any fast path. The cgo calls below
+// are all slow-path (installing dispositions, SetInterruptEx).
+
+/*
+#cgo CFLAGS: -O2 -Wall
+#include "handler.h"
+*/
+import "C"
+
+import (
+	"os"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// nsig is NSIG on Linux: signal numbers run from 1 to nsig-1.
+const nsig = 65
+
+// The C core's shared state, seen from Go.
+var (
+	cTripped     = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
+	cIsTripped   = (*int32)(unsafe.Pointer(&C.pysig_is_tripped))
+	cDeliveries  = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
+	cWakeupFD    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
+	cWakeupWarn  = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
+	cWakeupErrno = (*int32)(unsafe.Pointer(&C.pysig_wakeup_errno))
+	cIdleFD      = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
+	cIdleWaiting = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
+)
+
+func init() {
+	if C.PYSIG_NSIG != nsig {
+		panic("pysignal: handler.h and handler.go disagree on NSIG")
+	}
+}
+
+// Kernel dispositions as reported by the C core.
+const (
+	dispDefault = C.PYSIG_DFL
+	dispIgnore  = C.PYSIG_IGN
+	dispOurs    = C.PYSIG_OURS
+	dispOther   = C.PYSIG_OTHER
+)
+
+// sigaction flags, from the C headers (x/sys/unix does not define them).
+const (
+	saOnStack = C.SA_ONSTACK
+	saRestart = C.SA_RESTART
+)
+
+// errnoErr turns a C errno return into a Go error (nil for 0).
+func errnoErr(name string, e C.int) error {
+	if e == 0 {
+		return nil
+	}
+	return os.NewSyscallError(name, unix.Errno(e))
+}
+
+// setDisposition installs SIG_DFL, SIG_IGN or the C trip handler.
+func setDisposition(sig unix.Signal, kind int) error {
+	return errnoErr("sigaction", C.pysig_set(C.int(sig), C.int(kind)))
+}
+
+// disposition reads the kernel's current disposition of sig.
+func disposition(sig unix.Signal) (int, error) {
+	d := C.pysig_disposition(C.int(sig))
+	if d < 0 {
+		return 0, errnoErr("sigaction", -d)
+	}
+	return int(d), nil
+}
+
+// restoreDisposition puts back what the package found before it first
+// changed sig.
+func restoreDisposition(sig unix.Signal) error {
+	return errnoErr("sigaction", C.pysig_restore(C.int(sig)))
+}
+
+// siginterrupt toggles SA_RESTART on sig's current disposition.
+func siginterrupt(sig unix.Signal, flag bool) error {
+	f := C.int(0)
+	if flag {
+		f = 1
+	}
+	return errnoErr("sigaction", C.pysig_siginterrupt(C.int(sig), f))
+}
+
+// saFlags reads sig's current sa_flags (for tests and diagnostics).
+func saFlags(sig unix.Signal) (int, error) {
+	var flags C.int
+	if err := errnoErr("sigaction", C.pysig_flags(C.int(sig), &flags)); err != nil {
+		return 0, err
+	}
+	return int(flags), nil
+}
+
+// tripSignal is CPython's trip_signal without a real signal.
+func tripSignal(sig unix.Signal) { C.pysig_trip_signal(C.int(sig)) }
+
+// raise sends sig to the calling thread. It is a cgo call so the goroutine
+// cannot move to another thread between naming the thread and signalling it.
+func raise(sig unix.Signal) error {
+	if r, err := C.raise(C.int(sig)); r != 0 {
+		return os.NewSyscallError("raise", err)
+	}
+	return nil
+}
+
+// isTripped reports whether sig's tripped flag is set.
+func isTripped(sig unix.Signal) bool { return atomic.LoadInt32(&cTripped[sig]) != 0 }

@@ -1,0 +1,86 @@
+/*
+ * handler.h - the C half of pysignal: the async-signal-safe "trip" handler
+ * and the state it shares with Go.
+ *
+ * This mirrors the signal_handler/trip_signal pair of CPython's
+ * Modules/signalmodule.c.  The handler only sets flags, counts, and writes
+ * one byte to an optional wakeup fd.  Go reads every variable below with
+ * atomic loads through pointers taken once at start-up, so the fast path of
+ * CheckSignals makes no cgo call.
+ *
+ * Every shared variable is a naturally aligned 32- or 64-bit integer and is
+ * accessed with __atomic builtins (sequentially consistent) on the C side
+ * and sync/atomic on the Go side.
+ */
+#ifndef PYSIGNAL_HANDLER_H
+#define PYSIGNAL_HANDLER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+/* Linux signal numbers are 1..64; glibc's NSIG is 65. */
+#define PYSIG_NSIG 65
+
+/* Per-signal "tripped" flags (CPython: Handlers[sig].tripped). */
+extern int32_t pysig_tripped[PYSIG_NSIG];
+
+/* "Some signal is pending" (CPython: is_tripped).  Set after the
+ * per-signal flag; CheckSignals clears it before scanning. */
+extern int32_t pysig_is_tripped;
+
+/* How many times the C handler ran for each signal (beyond CPython). */
+extern uint64_t pysig_deliveries[PYSIG_NSIG];
+
+/* The wakeup fd (CPython: wakeup.fd, -1 when unset) and its
+ * warn_on_full_buffer flag. */
+extern int32_t pysig_wakeup_fd;
+extern int32_t pysig_wakeup_warn;
+
+/* errno of the last failed wakeup write that must be reported, 0 if none.
+ * Go swaps it to 0 and hands it to the unraisable hook. */
+extern int32_t pysig_wakeup_errno;
+
+/* Idle notification for pysignal.Main: while pysig_idle_waiting is 1 the
+ * handler also adds 1 to the eventfd pysig_idle_fd, so a main thread that
+ * sleeps on it wakes up.  This is internal to Main and independent of the
+ * user-visible wakeup fd. */
+extern int32_t pysig_idle_fd;
+extern int32_t pysig_idle_waiting;
+
+/* The handler installed for every owned signal. */
+void pysig_handler(int sig);
+
+/* trip_signal without a real signal: PyErr_SetInterruptEx.  Sets the flags
+ * and writes the wakeup byte, but does not count a delivery. */
+void pysig_trip_signal(int sig);
+
+/* Dispositions as seen by pysig_disposition. */
+enum {
+	PYSIG_DFL = 0,   /* SIG_DFL */
+	PYSIG_IGN = 1,   /* SIG_IGN */
+	PYSIG_OURS = 2,  /* pysig_handler */
+	PYSIG_OTHER = 3  /* somebody else's handler (the Go runtime's, usually) */
+};
+
+/* Installs a disposition (PYSIG_DFL, PYSIG_IGN or PYSIG_OURS).  Our handler
+ * gets SA_ONSTACK, no SA_RESTART, and a full sa_mask.  The first call for a
+ * signal saves the disposition it replaced.  Returns 0 or an errno value. */
+int pysig_set(int sig, int kind);
+
+/* Returns the current disposition of sig (one of the enum above) or a
+ * negative errno value. */
+int pysig_disposition(int sig);
+
+/* siginterrupt(3) done with sigaction: flag != 0 clears SA_RESTART,
+ * flag == 0 sets it.  Returns 0 or an errno value. */
+int pysig_siginterrupt(int sig, int flag);
+
+/* Reads the sa_flags of sig's current disposition into *flags.
+ * Returns 0 or an errno value. */
+int pysig_flags(int sig, int *flags);
+
+/* Puts back the disposition saved by the first pysig_set for sig, and
+ * forgets it.  Returns 0 (also when nothing was saved) or an errno value. */
+int pysig_restore(int sig);
+
+#endif

@@ -1,0 +1,233 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestMain runs the tests on a goroutine while the main thread serves Call,
+// as every program using pysignal's main-thread rules should. A child
+// process started by a test re-enters here with PYSIGNAL_TEST_CHILD set.
+func TestMain(m *testing.M) {
+	if name := os.Getenv("PYSIGNAL_TEST_CHILD"); name != "" {
+		os.Exit(Main(func() int { return runChild(name) }))
+	}
+	os.Exit(Main(m.Run))
+}
+
+// onMain runs f on the main thread and returns its error. f must not call
+// t.Fatal (see Call); the caller fails the test instead.
+func onMain(f func() error) error {
+	var err error
+	Call(func() { err = f() })
+	return err
+}
+
+// must fails the test if err is not nil.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// own installs h for sig on the main thread and, when the test ends, puts
+// back the disposition the package found and forgets any tripped flag.
+func own(t *testing.T, sig unix.Signal, h Handler) {
+	t.Helper()
+	must(t, onMain(func() error { _, err := Signal(sig, h); return err }))
+	t.Cleanup(func() { release(t, sig) })
+}
+
+func release(t *testing.T, sig unix.Signal) {
+	t.Helper()
+	must(t, onMain(func() error {
+		atomic.StoreInt32(&cTripped[sig], 0)
+		handlers[sig].Store(nil)
+		return restoreDisposition(sig)
+	}))
+}
+
+// recorder is a Handler that records what ran, and on which thread.
+type recorder struct {
+	mu   sync.Mutex
+	sigs []unix.Signal
+	tids []int
+	err  error         // returned by Handle
+	ran  chan struct{} // if not nil, receives a value per run (never blocks)
+}
+
+func newRecorder() *recorder { return &recorder{ran: make(chan struct{}, 1024)} }
+
+func (r *recorder) Handle(sig unix.Signal) error {
+	r.mu.Lock()
+	r.sigs = append(r.sigs, sig)
+	r.tids = append(r.tids, unix.Gettid())
+	err := r.err
+	r.mu.Unlock()
+	if r.ran != nil {
+		select {
+		case r.ran <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+func (r *recorder) runs() []unix.Signal {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]unix.Signal(nil), r.sigs...)
+}
+
+func (r *recorder) threads() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.tids...)
+}
+
+// waitRun waits for the handler to run once more, or fails after 5 s.
+func (r *recorder) waitRun(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-r.ran:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: the handler did not run within 5s (runs so far: %v)", what, r.runs())
+	}
+}
+
+// pipe returns a pipe whose ends are closed when the test ends.
+func pipe(t *testing.T, flags int) (r, w int) {
+	t.Helper()
+	var p [2]int
+	must(t, unix.Pipe2(p[:], flags|unix.O_CLOEXEC))
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	return p[0], p[1]
+}
+
+// wakeupPipe installs a fresh non-blocking pipe as the wakeup fd for the
+// test and returns its read end.
+func wakeupPipe(t *testing.T, warn bool) (r, w int) {
+	t.Helper()
+	r, w = pipe(t, unix.O_NONBLOCK)
+	setWakeup(t, w, warn)
+	return r, w
+}
+
+func setWakeup(t *testing.T, fd int, warn bool) {
+	t.Helper()
+	must(t, onMain(func() error { _, err := SetWakeupFD(fd, warn); return err }))
+	t.Cleanup(func() {
+		must(t, onMain(func() error { _, err := SetWakeupFD(-1, true); return err }))
+	})
+}
+
+// drain reads everything a non-blocking fd holds now.
+func drain(fd int) []byte {
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			return out
+		}
+		out = append(out, buf[:n]...)
+	}
+}
+
+// sigset builds a kernel signal set.
+func sigset(sigs ...unix.Signal) *unix.Sigset_t {
+	var s unix.Sigset_t
+	for _, sig := range sigs {
+		s.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+	}
+	return &s
+}
+
+// raisePendingThenUnblock, on the main thread, blocks sigs, raises each in
+// the order given, and unblocks them together: the kernel then delivers them
+// all before PthreadSigmask returns, with no CheckSignals in between.
+func raisePendingThenUnblock(sigs ...unix.Signal) error {
+	var old unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, sigset(sigs...), &old); err != nil {
+		return err
+	}
+	for _, sig := range sigs {
+		if err := raise(sig); err != nil {
+			return err
+		}
+	}
+	return unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+}
+
+// captureHook collects unraisable reports for the duration of the test.
+type captureHook struct {
+	mu   sync.Mutex
+	errs []*UnraisableError
+	got  chan struct{}
+}
+
+func captureUnraisable(t *testing.T) *captureHook {
+	c := &captureHook{got: make(chan struct{}, 100)}
+	old := SetUnraisableHook(func(e *UnraisableError) {
+		c.mu.Lock()
+		c.errs = append(c.errs, e)
+		c.mu.Unlock()
+		select {
+		case c.got <- struct{}{}:
+		default:
+		}
+	})
+	t.Cleanup(func() { SetUnraisableHook(old) })
+	return c
+}
+
+func (c *captureHook) reports() []*UnraisableError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*UnraisableError(nil), c.errs...)
+}
+
+// waitBlockedInPipeRead waits until thread tid sleeps in a pipe read, as the
+// kernel reports it in /proc (a real event, not a guess), or fails after 5 s.
+func waitBlockedInPipeRead(tid int) error {
+	deadline := time.Now().Add(5 * time.Second)
+	task := fmt.Sprintf("/proc/self/task/%d/", tid)
+	for time.Now().Before(deadline) {
+		wchan, _ := os.ReadFile(task + "wchan")
+		if strings.Contains(string(wchan), "pipe_read") {
+			return nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+	wchan, _ := os.ReadFile(task + "wchan")
+	return fmt.Errorf("thread %d never blocked in a pipe read (wchan %q)", tid, wchan)
+}
+
+// waitFor polls cond every millisecond until it holds or 5 s pass.
+func waitFor(cond func() bool) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+var errTest = errors.New("handler failed on purpose")
+
+var errorf = fmt.Errorf
+
+func itoa(i int) string { return fmt.Sprint(i) }

@@ -1,0 +1,248 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Main's idle loop runs handlers on the main thread promptly, whichever
+// thread the kernel delivered the signal to: the process (any thread), or
+// this test's own thread.
+func TestMainIdleRunsHandlersOnTheMainThread(t *testing.T) {
+	rec := newRecorder()
+	own(t, usr1, rec)
+	const rounds = 50
+	for i := 0; i < rounds; i++ {
+		if i%2 == 0 {
+			must(t, unix.Kill(unix.Getpid(), usr1))
+		} else {
+			runtime.LockOSThread()
+			err := unix.Tgkill(unix.Getpid(), unix.Gettid(), usr1)
+			runtime.UnlockOSThread()
+			must(t, err)
+		}
+		rec.waitRun(t, "signal while Main is idle")
+	}
+	for i, tid := range rec.threads() {
+		if tid != MainThreadID() {
+			t.Fatalf("run %d: handler ran on thread %d, want the main thread %d", i, tid, MainThreadID())
+		}
+	}
+	if n := len(rec.runs()); n != rounds {
+		t.Errorf("handler ran %d times, want %d", n, rounds)
+	}
+}
+
+// SetInterruptEx from another goroutine wakes the idle main thread too.
+func TestMainIdleWakesOnSetInterruptEx(t *testing.T) {
+	rec := newRecorder()
+	own(t, usr2, rec)
+	must(t, SetInterruptEx(usr2))
+	rec.waitRun(t, "SetInterruptEx while Main is idle")
+}
+
+// A handler error in Main's idle loop has nobody to receive it: it goes to
+// the unraisable hook.
+func TestMainIdleHandlerErrorGoesToTheHook(t *testing.T) {
+	hook := captureUnraisable(t)
+	rec := newRecorder()
+	rec.err = errTest
+	own(t, usr1, rec)
+	must(t, unix.Kill(unix.Getpid(), usr1))
+	select {
+	case <-hook.got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no unraisable report within 5s")
+	}
+	if r := hook.reports(); len(r) != 1 || !errors.Is(r[0], errTest) || !strings.Contains(r[0].Msg, "pysignal.Main") {
+		t.Errorf("reports %v, want one wrapping the handler's error", r)
+	}
+}
+
+func TestCallPropagatesPanicsAndNests(t *testing.T) {
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		Call(func() { panic("boom") })
+	}()
+	if recovered != "boom" {
+		t.Errorf("Call re-panicked with %v, want boom", recovered)
+	}
+	inner := 0
+	Call(func() { Call(func() { inner = unix.Gettid() }) })
+	if inner != MainThreadID() {
+		t.Errorf("nested Call ran on thread %d", inner)
+	}
+}
+
+// CPython: SiginterruptTest. The main thread blocks in read(2) on an empty
+// pipe; once the kernel shows it asleep there, SIGUSR1 goes to that thread.
+// Without SA_RESTART the read fails with EINTR; with it, the read goes on and
+// returns the byte written after the signal was delivered.
+func TestSiginterrupt(t *testing.T) {
+	cases := []struct {
+		name      string
+		configure func() error
+		wantEINTR bool
+	}{
+		{"without_siginterrupt", func() error { return nil }, true},
+		{"siginterrupt_on", func() error { return Siginterrupt(usr1, true) }, true},
+		{"siginterrupt_off", func() error { return Siginterrupt(usr1, false) }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := newRecorder()
+			own(t, usr1, rec)
+			must(t, c.configure())
+			r, w := pipe(t, 0)
+			before := Deliveries(usr1)
+			peer := make(chan error, 1)
+			go func() {
+				if err := waitBlockedInPipeRead(MainThreadID()); err != nil {
+					peer <- err
+					unix.Write(w, []byte("x")) // unblock the main thread
+					return
+				}
+				if err := unix.Tgkill(unix.Getpid(), MainThreadID(), usr1); err != nil {
+					peer <- err
+					return
+				}
+				if !waitFor(func() bool { return Deliveries(usr1) > before }) {
+					peer <- errors.New("SIGUSR1 was never delivered")
+				}
+				// Delivered: now give the read its data, so a restarted
+				// read can finish (an interrupted one already has).
+				_, err := unix.Write(w, []byte("x"))
+				peer <- err
+			}()
+			var n int
+			var readErr error
+			var runsAtReturn int
+			must(t, onMain(func() error {
+				buf := make([]byte, 1)
+				n, readErr = unix.Read(r, buf)
+				runsAtReturn = len(rec.runs())
+				return CheckSignals()
+			}))
+			must(t, <-peer)
+			if c.wantEINTR && (readErr != unix.EINTR || n != -1) {
+				t.Errorf("read returned %d, %v; want EINTR", n, readErr)
+			}
+			if !c.wantEINTR && (readErr != nil || n != 1) {
+				t.Errorf("read returned %d, %v; want the byte written after the signal (restarted read)", n, readErr)
+			}
+			if runsAtReturn != 0 || len(rec.runs()) != 1 {
+				t.Errorf("handler runs: %d when read returned, %d after CheckSignals; want 0 and 1", runsAtReturn, len(rec.runs()))
+			}
+		})
+	}
+}
+
+// os/signal keeps working for signals pysignal does not own.
+func TestOsSignalNotifyCoexists(t *testing.T) {
+	rec := newRecorder()
+	own(t, usr1, rec)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGWINCH)
+	defer signal.Stop(ch)
+	must(t, unix.Kill(unix.Getpid(), unix.SIGWINCH))
+	must(t, unix.Kill(unix.Getpid(), usr1))
+	select {
+	case s := <-ch:
+		if s != syscall.SIGWINCH {
+			t.Errorf("os/signal delivered %v", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("os/signal did not deliver SIGWINCH within 5s")
+	}
+	rec.waitRun(t, "SIGUSR1 next to os/signal")
+}
+
+// startChild re-runs the test binary as a child scenario (see runChild) and
+// waits for its "ready" line.
+func startChild(t *testing.T, name string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	must(t, cmd.Start())
+	ready := make(chan string, 1)
+	out := &strings.Builder{}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- "ready"
+				continue
+			}
+			out.WriteString(sc.Text() + "\n")
+		}
+		close(ready)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("child %s not ready within 10s; stderr: %s", name, stderr.String())
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, out
+}
+
+// waitChild waits (bounded) for the child and returns its wait status.
+func waitChild(t *testing.T, cmd *exec.Cmd) syscall.WaitStatus {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("child did not exit within 10s of the signal")
+	}
+	return cmd.ProcessState.Sys().(syscall.WaitStatus)
+}
+
+// CPython: PosixTests.test_keyboard_interrupt_exit_code and
+// test_interprocess_signal. A real SIGINT from another process interrupts
+// the child's wait with KeyboardInterrupt; the child then dies by SIGINT.
+func TestKeyboardInterruptFromARealSIGINT(t *testing.T) {
+	cmd, out := startChild(t, "keyboard-interrupt")
+	must(t, cmd.Process.Signal(syscall.SIGINT))
+	ws := waitChild(t, cmd)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("child wait status %v, want killed by SIGINT", ws)
+	}
+	if !strings.Contains(out.String(), "KeyboardInterrupt") {
+		t.Errorf("child output %q lacks KeyboardInterrupt", out.String())
+	}
+}
+
+// Importing the package leaves SIGINT to the Go runtime: the child's
+// GetSignal says nil, and a SIGINT kills it as it would any Go program.
+func TestImportLeavesSIGINTAlone(t *testing.T) {
+	cmd, out := startChild(t, "untouched")
+	must(t, cmd.Process.Signal(syscall.SIGINT))
+	ws := waitChild(t, cmd)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("child wait status %v, want killed by SIGINT (the Go runtime's default)", ws)
+	}
+	if got := out.String(); got != "GetSignal(SIGINT) = <nil>\n" {
+		t.Errorf("child said %q", got)
+	}
+}

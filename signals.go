@@ -1,0 +1,277 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Handler is a Go-level signal handler: CPython's Python-level handler
+// function. Handle runs on the main thread, at a safe point (CheckSignals),
+// never in signal context. A non-nil error stops CheckSignals, which returns
+// it unchanged; this is the counterpart of a handler raising an exception.
+type Handler interface {
+	Handle(sig unix.Signal) error
+}
+
+// HandlerFunc adapts a function to Handler. Func values are not comparable
+// in Go: compare handlers of this type only against Default, Ignore and
+// DefaultIntHandler (which is safe), never against each other.
+type HandlerFunc func(sig unix.Signal) error
+
+// Handle calls f(sig).
+func (f HandlerFunc) Handle(sig unix.Signal) error { return f(sig) }
+
+// Disposition is the type of the two non-function handlers, Default and
+// Ignore. They are comparable constants: h == pysignal.Default never panics.
+type Disposition int
+
+const (
+	// Default is CPython's signal.SIG_DFL: the kernel's default action.
+	Default Disposition = 0
+	// Ignore is CPython's signal.SIG_IGN: the kernel discards the signal.
+	Ignore Disposition = 1
+)
+
+// Handle does nothing: Default and Ignore act in the kernel, not in Go.
+func (Disposition) Handle(unix.Signal) error { return nil }
+
+func (d Disposition) String() string {
+	if d == Ignore {
+		return "SIG_IGN"
+	}
+	return "SIG_DFL"
+}
+
+// DefaultIntHandler is CPython's signal.default_int_handler: it returns
+// ErrKeyboardInterrupt. Importing pysignal does not install it; a program
+// that wants CPython's Ctrl-C behaviour asks for it:
+//
+//	pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler)
+var DefaultIntHandler Handler = keyboardInterrupt{}
+
+type keyboardInterrupt struct{}
+
+func (keyboardInterrupt) Handle(unix.Signal) error { return ErrKeyboardInterrupt }
+
+func (keyboardInterrupt) String() string { return "default_int_handler" }
+
+// handlerBox holds one Handler; the table stores pointers to boxes so that
+// any goroutine can read an entry while the main thread replaces it.
+type handlerBox struct{ h Handler }
+
+// handlers[sig] is the handler last set with Signal (CPython: Handlers[sig].func).
+var handlers [nsig]atomic.Pointer[handlerBox]
+
+func loadHandler(sig unix.Signal) Handler {
+	if b := handlers[sig].Load(); b != nil {
+		return b.h
+	}
+	return nil
+}
+
+// Signal sets the handler for sig and returns the previous one: CPython's
+// signal.signal. h is Default, Ignore, or any non-nil Handler, which then
+// runs on the main thread at the next CheckSignals after sig arrives.
+//
+// As in CPython, Signal works only on the main thread (ErrNotMainThread),
+// and it first runs pending handlers (CheckSignals), with the old handlers;
+// if one fails, Signal returns that error and changes nothing. The previous
+// handler is reported as GetSignal would have: nil if the disposition was
+// not set through this package.
+//
+// The C handler is installed with SA_ONSTACK, a full sa_mask and no
+// SA_RESTART, so blocking calls on the thread that takes the signal fail
+// with EINTR. Like CPython, Signal resets an earlier Siginterrupt(sig, false).
+//
+// Errors: ErrInvalidSignal, ErrReservedSignal, ErrInvalidHandler,
+// ErrNotMainThread, and unix.EINVAL (wrapped in *os.SyscallError) for
+// SIGKILL and SIGSTOP. A refused call changes nothing.
+func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
+	if !onMainThread() {
+		return nil, ErrNotMainThread
+	}
+	if err := checkOwnable(sig); err != nil {
+		return nil, err
+	}
+	kind, err := kindOf(h)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSignals(); err != nil {
+		return nil, err
+	}
+	if old, err = GetSignal(sig); err != nil {
+		return nil, err
+	}
+	if err := setDisposition(sig, kind); err != nil {
+		return nil, err
+	}
+	handlers[sig].Store(&handlerBox{h})
+	return old, nil
+}
+
+// kindOf maps a Handler to the disposition the kernel gets.
+func kindOf(h Handler) (int, error) {
+	switch h := h.(type) {
+	case nil:
+		return 0, ErrInvalidHandler
+	case HandlerFunc:
+		if h == nil {
+			return 0, ErrInvalidHandler
+		}
+	case Disposition:
+		switch h {
+		case Default:
+			return dispDefault, nil
+		case Ignore:
+			return dispIgnore, nil
+		}
+		return 0, fmt.Errorf("%w: unknown Disposition %d", ErrInvalidHandler, int(h))
+	}
+	return dispOurs, nil
+}
+
+// GetSignal returns the current handler for sig: CPython's signal.getsignal.
+// It reads the kernel's disposition each time, so it reports the truth even
+// if other code replaced the handler behind the package's back: Default for
+// SIG_DFL, Ignore for SIG_IGN, the Handler given to Signal while the
+// package's C handler is installed, and nil for a handler the package did not
+// install (the Go runtime's, usually; CPython's None). Signals the package
+// refuses to own (ErrReservedSignal) always give nil. It may be called from
+// any thread.
+func GetSignal(sig unix.Signal) (Handler, error) {
+	if err := checkRange(sig); err != nil {
+		return nil, err
+	}
+	if reserved[sig] {
+		return nil, nil // glibc will not even show 32 and 33
+	}
+	d, err := disposition(sig)
+	if err != nil {
+		return nil, err
+	}
+	switch d {
+	case dispDefault:
+		return Default, nil
+	case dispIgnore:
+		return Ignore, nil
+	case dispOurs:
+		return loadHandler(sig), nil
+	}
+	return nil, nil
+}
+
+// SetWakeupFD sets the wakeup fd: CPython's signal.set_wakeup_fd. From now
+// on the C handler writes each signal's number, as one byte, to fd. fd -1
+// disables it. fd must be valid (else EBADF, wrapped) and in non-blocking
+// mode (else ErrBlockingFD, naming the fd). A pipe or a socket will do (an
+// eventfd will not: it refuses one-byte writes). SetWakeupFD works only on the main thread. It
+// returns the previous fd (-1 if none); on error nothing changes and old is
+// -1.
+//
+// If a write fails, the next CheckSignals hands the error to the unraisable
+// hook, except a full buffer (EAGAIN) when warnOnFullBuffer is false.
+func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
+	if !onMainThread() {
+		return -1, ErrNotMainThread
+	}
+	if fd != -1 {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return -1, os.NewSyscallError("fstat", err)
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil {
+			return -1, os.NewSyscallError("fcntl", err)
+		}
+		if flags&unix.O_NONBLOCK == 0 {
+			return -1, fmt.Errorf("%w: the fd %d must be in non-blocking mode", ErrBlockingFD, fd)
+		}
+	}
+	warn := int32(0)
+	if warnOnFullBuffer {
+		warn = 1
+	}
+	atomic.StoreInt32(cWakeupWarn, warn)
+	return int(atomic.SwapInt32(cWakeupFD, int32(fd))), nil
+}
+
+// Siginterrupt changes sig's restart behaviour: CPython's
+// signal.siginterrupt. With flag true (the default after Signal), a
+// blocking system call interrupted by sig fails with EINTR; with flag false
+// the kernel restarts it (SA_RESTART) and the handler runs at the next
+// CheckSignals after the call. It modifies whatever handler is installed and
+// may be called from any thread. The next Signal(sig, ...) resets it, as in
+// CPython.
+func Siginterrupt(sig unix.Signal, flag bool) error {
+	if err := checkOwnable(sig); err != nil {
+		return err
+	}
+	return siginterrupt(sig, flag)
+}
+
+// SetInterruptEx simulates the arrival of sig without sending it:
+// CPython's PyErr_SetInterruptEx (Python's _thread.interrupt_main). If sig's
+// handler is Default or Ignore it does nothing (it never terminates or stops
+// the process); otherwise it trips sig as the C handler would, writing the
+// wakeup byte, and the handler runs at the next CheckSignals on the main
+// thread. Deliveries does not count it. Callable from any thread.
+func SetInterruptEx(sig unix.Signal) error {
+	if err := checkOwnable(sig); err != nil {
+		return err
+	}
+	h, err := GetSignal(sig)
+	if err != nil {
+		return err
+	}
+	if h == Default || h == Ignore {
+		return nil
+	}
+	tripSignal(sig)
+	return nil
+}
+
+// SetInterrupt is SetInterruptEx(SIGINT): CPython's PyErr_SetInterrupt.
+func SetInterrupt() error { return SetInterruptEx(unix.SIGINT) }
+
+// InterruptOccurred reports whether SIGINT has tripped, and clears it
+// without running its handler: CPython's PyOS_InterruptOccurred. It returns
+// false on any thread but the main thread.
+func InterruptOccurred() bool {
+	if atomic.LoadInt32(&cTripped[unix.SIGINT]) == 0 || !onMainThread() {
+		return false
+	}
+	atomic.StoreInt32(&cTripped[unix.SIGINT], 0)
+	return true
+}
+
+// RaiseSignal sends sig to the calling thread and then runs CheckSignals:
+// CPython's signal.raise_signal. On the main thread the handler has run
+// when RaiseSignal returns, and its error is RaiseSignal's error. On another
+// thread the signal trips and the main thread runs the handler later.
+// Signals the Go runtime needs are refused (ErrReservedSignal).
+func RaiseSignal(sig unix.Signal) error {
+	if err := checkOwnable(sig); err != nil {
+		return err
+	}
+	if err := raise(sig); err != nil {
+		return err
+	}
+	return CheckSignals()
+}
+
+// Deliveries returns how many times the C handler has run for sig since the
+// program started (0 for a number out of range). CPython has no counterpart:
+// signals that arrive while one is pending coalesce into one handler run,
+// and this counter makes that visible. SetInterruptEx is not counted.
+func Deliveries(sig unix.Signal) uint64 {
+	if sig < 1 || sig >= nsig {
+		return 0
+	}
+	return atomic.LoadUint64(&cDeliveries[sig])
+}
