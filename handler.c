@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int32_t pysig_tripped[PYSIG_NSIG];
@@ -195,5 +196,36 @@ int pysig_restore(int sig)
 	if (sigaction(sig, &saved[sig], NULL) != 0)
 		return errno;
 	have_saved[sig] = 0;
+	return 0;
+}
+
+/* ---- 3. Threads (never called in signal context) ----------------------- */
+
+static __thread int thread_tid;
+static int main_tid;
+static int process_id;
+
+int pysig_gettid(void)
+{
+	if (thread_tid == 0)
+		thread_tid = (int)syscall(SYS_gettid);
+	return thread_tid;
+}
+
+void pysig_set_main_thread(void)
+{
+	main_tid = pysig_gettid();
+	process_id = getpid();
+}
+
+int pysig_on_main_thread(void)
+{
+	return pysig_gettid() == main_tid;
+}
+
+int pysig_raise(int sig)
+{
+	if (syscall(SYS_tgkill, process_id, pysig_gettid(), sig) != 0)
+		return errno;
 	return 0;
 }

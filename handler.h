@@ -83,4 +83,17 @@ int pysig_flags(int sig, int *flags);
  * forgets it.  Returns 0 (also when nothing was saved) or an errno value. */
 int pysig_restore(int sig);
 
+/* The calling thread's kernel id, cached in thread-local storage (one
+ * gettid system call per thread, ever). */
+int pysig_gettid(void);
+
+/* The main thread's id, recorded by pysig_set_main_thread at start-up. */
+void pysig_set_main_thread(void);
+int pysig_on_main_thread(void);
+
+/* raise(3) as one tgkill to the calling thread.  glibc's raise blocks every
+ * signal around its tgkill (three system calls); pysignal needs no such
+ * guard because it never forks from a handler.  Returns 0 or errno. */
+int pysig_raise(int sig);
+
 #endif

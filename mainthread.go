@@ -22,11 +22,8 @@ func init() {
 	// Locked during init, the main goroutine stays locked to this thread
 	// into main.main: no other goroutine ever runs here.
 	runtime.LockOSThread()
-	mainTID = unix.Gettid()
+	mainTID = recordMainThread()
 }
-
-// onMainThread reports whether the caller runs on the main thread.
-func onMainThread() bool { return unix.Gettid() == mainTID }
 
 // MainThreadID returns the kernel thread id of the main thread (equal to the
 // process id): CPython's threading.main_thread().native_id.
