@@ -198,20 +198,21 @@ func (c *captureHook) reports() []*UnraisableError {
 	return append([]*UnraisableError(nil), c.errs...)
 }
 
-// waitBlockedInPipeRead waits until thread tid sleeps in a pipe read, as the
-// kernel reports it in /proc (a real event, not a guess), or fails after 5 s.
-func waitBlockedInPipeRead(tid int) error {
+// waitBlockedIn waits until thread tid sleeps in the kernel function whose
+// name contains where ("pipe_read", "poll"), as /proc/<tid>/wchan reports it
+// (a real event, not a guess), or fails after 5 s.
+func waitBlockedIn(tid int, where string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	task := fmt.Sprintf("/proc/self/task/%d/", tid)
 	for time.Now().Before(deadline) {
 		wchan, _ := os.ReadFile(task + "wchan")
-		if strings.Contains(string(wchan), "pipe_read") {
+		if strings.Contains(string(wchan), where) {
 			return nil
 		}
 		time.Sleep(time.Millisecond)
 	}
 	wchan, _ := os.ReadFile(task + "wchan")
-	return fmt.Errorf("thread %d never blocked in a pipe read (wchan %q)", tid, wchan)
+	return fmt.Errorf("thread %d never blocked in %s (wchan %q)", tid, where, wchan)
 }
 
 // waitFor polls cond every millisecond until it holds or 5 s pass.

@@ -110,7 +110,7 @@ func TestSiginterrupt(t *testing.T) {
 			before := Deliveries(usr1)
 			peer := make(chan error, 1)
 			go func() {
-				if err := waitBlockedInPipeRead(MainThreadID()); err != nil {
+				if err := waitBlockedIn(MainThreadID(), "pipe_read"); err != nil {
 					peer <- err
 					unix.Write(w, []byte("x")) // unblock the main thread
 					return

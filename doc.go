@@ -1,0 +1,64 @@
+// Package pysignal gives Go programs CPython's signal handling: the same
+// two-half design, the same rules, the same observable behaviour.
+//
+// # The two halves
+//
+// A small C handler, installed with sigaction for every signal the program
+// hands to the package, does only what is safe in signal context: it sets
+// the signal's "tripped" flag, sets a global "something is pending" flag,
+// counts the delivery, and writes the signal number as one byte to the
+// wakeup fd if one is set (SetWakeupFD). It never calls Go.
+//
+// The Go handlers run later, on the main thread, at safe points: whenever
+// CheckSignals is called there. CheckSignals is CPython's PyErr_CheckSignals:
+// with nothing pending it is one atomic load; otherwise it runs the tripped
+// signals' handlers in ascending signal order, and stops at the first
+// handler that returns an error, which it returns.
+//
+//	func main() { os.Exit(pysignal.Main(run)) }
+//
+//	func run() int {
+//		var err error
+//		pysignal.Call(func() { // on the main thread
+//			pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler)
+//			err = work() // calls pysignal.CheckSignals at its safe points
+//		})
+//		if errors.Is(err, pysignal.ErrKeyboardInterrupt) {
+//			return 130
+//		}
+//		return 0
+//	}
+//
+// # The main thread
+//
+// As in CPython, only the main thread (the process's first thread) sets
+// handlers, sets the wakeup fd, and runs handlers. The package's init locks
+// the main goroutine to that thread. Main runs the program's real work on
+// another goroutine and keeps the main thread serving Call requests; while
+// idle it sleeps in a way that every handled signal ends at once, so
+// handlers run promptly whichever thread the kernel delivered the signal to.
+//
+// # Blocking calls and EINTR
+//
+// Handlers are installed without SA_RESTART, as in CPython, so a blocking
+// system call on the thread that takes a signal fails with EINTR: that is how
+// Ctrl-C interrupts a blocking read on the main thread. Go's own os and net
+// packages retry EINTR themselves; direct golang.org/x/sys/unix calls see it.
+// Siginterrupt(sig, false) asks for SA_RESTART instead.
+//
+// # Differences from CPython
+//
+// Signals the Go runtime needs (SIGURG, SIGPROF, the synchronous faults, and
+// glibc's 32 and 33) are refused with ErrReservedSignal. The C handler
+// blocks every signal while it runs, because on Go's 32 KiB signal stack
+// nested handler frames would overflow it; so the wakeup bytes of signals
+// that arrive together come in delivery order (lowest first), where
+// CPython's nested handlers write them highest first. Importing the package
+// changes no disposition: SIGINT stays with the Go runtime until the program
+// installs DefaultIntHandler. docs/design.md lists every CPython function,
+// its counterpart here, and every difference.
+//
+// A signal the package owns is no longer delivered to os/signal.Notify
+// channels (the C handler does not chain to the Go runtime's); os/signal
+// keeps working for every other signal.
+package pysignal
