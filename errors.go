@@ -35,6 +35,10 @@ var (
 	// ValueError "the fd N must be in non-blocking mode").
 	ErrBlockingFD = errors.New("pysignal: the wakeup fd must be in non-blocking mode")
 
+	// ErrNegativeTimeout: a timeout or sleep length below zero where the
+	// call has no "wait forever" meaning for it (CPython's ValueError).
+	ErrNegativeTimeout = errors.New("pysignal: timeout must be non-negative")
+
 	// ErrKeyboardInterrupt is what DefaultIntHandler returns: CPython's
 	// KeyboardInterrupt.
 	ErrKeyboardInterrupt = errors.New("KeyboardInterrupt")

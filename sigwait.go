@@ -1,0 +1,114 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"encoding/binary"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// SigInfo is CPython's signal.struct_siginfo: what sigwaitinfo(2) and
+// sigtimedwait(2) report about the signal they took. Pid, Uid, Status and
+// Band are read from the kernel's union whatever the signal, as CPython does;
+// which of them mean something depends on Signo and Code.
+type SigInfo struct {
+	Signo  unix.Signal // si_signo
+	Code   int32       // si_code (0, SI_USER, for kill/raise/tgkill on Linux)
+	Errno  int32       // si_errno
+	Pid    int32       // si_pid
+	Uid    uint32      // si_uid
+	Status int32       // si_status (SIGCHLD)
+	Band   int64       // si_band (SIGPOLL), sharing storage with Pid and Uid
+}
+
+// rawSiginfo is the kernel's siginfo_t on 64-bit Linux.
+type rawSiginfo struct {
+	Signo, Errno, Code int32
+	_                  int32
+	Union              [112]byte
+}
+
+func (r *rawSiginfo) decode() SigInfo {
+	u := r.Union[:]
+	return SigInfo{
+		Signo:  unix.Signal(r.Signo),
+		Code:   r.Code,
+		Errno:  r.Errno,
+		Pid:    int32(binary.NativeEndian.Uint32(u[0:])),
+		Uid:    binary.NativeEndian.Uint32(u[4:]),
+		Status: int32(binary.NativeEndian.Uint32(u[8:])),
+		Band:   int64(binary.NativeEndian.Uint64(u[0:])),
+	}
+}
+
+// kernelSigset builds the kernel's signal set from sigs, refusing numbers out
+// of range and signals the Go runtime needs (waiting for SIGURG would steal
+// the runtime's preemption requests).
+func kernelSigset(sigs []unix.Signal) (unix.Sigset_t, error) {
+	var set unix.Sigset_t
+	for _, sig := range sigs {
+		if err := checkOwnable(sig); err != nil {
+			return set, err
+		}
+		set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+	}
+	return set, nil
+}
+
+// sigtimedwait calls rt_sigtimedwait(2); ts nil waits forever.
+func sigtimedwait(set *unix.Sigset_t, info *rawSiginfo, ts *unix.Timespec) (int, error) {
+	r, _, e := unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(set)),
+		uintptr(unsafe.Pointer(info)), uintptr(unsafe.Pointer(ts)), nsig/8, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// Sigwaitinfo waits for one of the signals in set to be pending and takes
+// it: CPython's signal.sigwaitinfo, in the PEP 475 loop (a handled signal
+// outside set interrupts it, its handler runs, and the wait goes on). The
+// signals in set must be blocked in the calling thread, or they are
+// delivered to their handlers instead of waited for.
+func Sigwaitinfo(set []unix.Signal) (SigInfo, error) {
+	ks, err := kernelSigset(set)
+	if err != nil {
+		return SigInfo{}, err
+	}
+	var info rawSiginfo
+	if _, err := retry("rt_sigtimedwait", func() (int, error) { return sigtimedwait(&ks, &info, nil) }); err != nil {
+		return SigInfo{}, err
+	}
+	return info.decode(), nil
+}
+
+// Sigtimedwait is Sigwaitinfo with a timeout: CPython's signal.sigtimedwait.
+// It reports ok false, with no error, when timeout passes with no signal
+// taken (CPython returns None). After EINTR it waits only for the time that
+// remains, and a deadline that has passed ends it at once. A negative
+// timeout is refused with ErrNegativeTimeout (CPython's ValueError).
+func Sigtimedwait(set []unix.Signal, timeout time.Duration) (info SigInfo, ok bool, err error) {
+	if timeout < 0 {
+		return SigInfo{}, false, ErrNegativeTimeout
+	}
+	ks, err := kernelSigset(set)
+	if err != nil {
+		return SigInfo{}, false, err
+	}
+	var raw rawSiginfo
+	n, err := retryTimed("rt_sigtimedwait", timeout, func(left time.Duration) (int, error) {
+		ts := unix.NsecToTimespec(int64(left))
+		r, err := sigtimedwait(&ks, &raw, &ts)
+		if err == unix.EAGAIN { // the kernel's "timed out"
+			return 0, nil
+		}
+		return r, err
+	})
+	if err != nil || n == 0 {
+		return SigInfo{}, false, err
+	}
+	return raw.decode(), true, nil
+}

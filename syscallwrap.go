@@ -1,0 +1,153 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// The PEP 475 loop, shared by every wrapper in the syscallwrap*.go files:
+//
+//	for {
+//		make the call          (x/sys/unix; Go's entersyscall/exitsyscall
+//		                        play Py_BEGIN/END_ALLOW_THREADS)
+//		not EINTR → return what the call gave
+//		CheckSignals()         (nothing runs off the main thread)
+//		a handler failed → return its error, unchanged
+//	}
+//
+// The loop makes no cgo call and allocates nothing: the closures it takes do
+// not escape, and with no trace hook the only extra work is one atomic load.
+
+// retry runs call in the PEP 475 loop. call returns the system call's result
+// (for the trace) and error.
+func retry(name string, call func() (int, error)) (int, error) {
+	hook := traceHook.Load()
+	for {
+		if hook != nil {
+			(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
+		}
+		r, err := call()
+		if hook != nil {
+			(*hook)(TraceEvent{Call: name, Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
+		}
+		if err != unix.EINTR {
+			return r, err
+		}
+		if err := checkAfterEINTR(name, hook); err != nil {
+			return r, err
+		}
+	}
+}
+
+// checkAfterEINTR runs CheckSignals after an EINTR and reports the step.
+func checkAfterEINTR(name string, hook *TraceHook) error {
+	err := CheckSignals()
+	if hook != nil {
+		(*hook)(TraceEvent{Call: name, Phase: PhaseCheck, Err: err})
+		if err == nil {
+			(*hook)(TraceEvent{Call: name, Phase: PhaseRetry})
+		}
+	}
+	return err
+}
+
+func errnoOf(err error) unix.Errno {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return 0
+}
+
+// Read is unix.Read in the PEP 475 loop: CPython's os.read (_Py_read).
+func Read(fd int, p []byte) (n int, err error) {
+	return retry("read", func() (int, error) { return unix.Read(fd, p) })
+}
+
+// Write is unix.Write in the PEP 475 loop: CPython's os.write (_Py_write).
+// Like write(2) it may write less than len(p).
+func Write(fd int, p []byte) (n int, err error) {
+	return retry("write", func() (int, error) { return unix.Write(fd, p) })
+}
+
+// Pread is unix.Pread in the PEP 475 loop: CPython's os.pread.
+func Pread(fd int, p []byte, offset int64) (n int, err error) {
+	return retry("pread64", func() (int, error) { return unix.Pread(fd, p, offset) })
+}
+
+// Pwrite is unix.Pwrite in the PEP 475 loop: CPython's os.pwrite.
+func Pwrite(fd int, p []byte, offset int64) (n int, err error) {
+	return retry("pwrite64", func() (int, error) { return unix.Pwrite(fd, p, offset) })
+}
+
+// Readv is unix.Readv in the PEP 475 loop: CPython's os.readv.
+func Readv(fd int, iovs [][]byte) (n int, err error) {
+	return retry("readv", func() (int, error) { return unix.Readv(fd, iovs) })
+}
+
+// Writev is unix.Writev in the PEP 475 loop: CPython's os.writev.
+func Writev(fd int, iovs [][]byte) (n int, err error) {
+	return retry("writev", func() (int, error) { return unix.Writev(fd, iovs) })
+}
+
+// Open is unix.Open in the PEP 475 loop: CPython's os.open (opening a FIFO
+// blocks until the other end opens).
+func Open(path string, mode int, perm uint32) (fd int, err error) {
+	return retry("openat", func() (int, error) { return unix.Open(path, mode, perm) })
+}
+
+// Openat is unix.Openat in the PEP 475 loop: CPython's os.open with dir_fd.
+func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) {
+	return retry("openat", func() (int, error) { return unix.Openat(dirfd, path, flags, mode) })
+}
+
+// Close closes fd and is deliberately NOT retried on EINTR, as in CPython
+// (PEP 475: os.close ignores EINTR). On Linux the descriptor is released
+// even when close(2) reports EINTR; a retry could close an fd that another
+// goroutine has just been given. EINTR is therefore reported as success.
+func Close(fd int) error {
+	if err := unix.Close(fd); err != unix.EINTR {
+		return err
+	}
+	return nil
+}
+
+// Wait4 is unix.Wait4 in the PEP 475 loop: CPython's os.wait4 (and wait,
+// wait3, waitpid).
+func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) (wpid int, err error) {
+	return retry("wait4", func() (int, error) { return unix.Wait4(pid, wstatus, options, rusage) })
+}
+
+// Waitid is unix.Waitid in the PEP 475 loop: CPython's os.waitid.
+func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
+	_, err := retry("waitid", func() (int, error) { return 0, unix.Waitid(idType, id, info, options, rusage) })
+	return err
+}
+
+// Flock is unix.Flock in the PEP 475 loop: CPython's fcntl.flock.
+func Flock(fd int, how int) error {
+	_, err := retry("flock", func() (int, error) { return 0, unix.Flock(fd, how) })
+	return err
+}
+
+// FcntlFlock is unix.FcntlFlock in the PEP 475 loop: CPython's
+// fcntl.lockf / fcntl.fcntl with F_SETLKW, which waits for the lock.
+func FcntlFlock(fd uintptr, cmd int, lk *unix.Flock_t) error {
+	_, err := retry("fcntl", func() (int, error) { return 0, unix.FcntlFlock(fd, cmd, lk) })
+	return err
+}
+
+// Fsync is unix.Fsync in the PEP 475 loop: CPython's os.fsync.
+func Fsync(fd int) error {
+	_, err := retry("fsync", func() (int, error) { return 0, unix.Fsync(fd) })
+	return err
+}
+
+// Ftruncate is unix.Ftruncate in the PEP 475 loop: CPython's os.ftruncate.
+func Ftruncate(fd int, length int64) error {
+	_, err := retry("ftruncate", func() (int, error) { return 0, unix.Ftruncate(fd, length) })
+	return err
+}

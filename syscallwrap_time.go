@@ -1,0 +1,151 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"math"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// retryTimed is the PEP 475 loop for calls with a timeout, as CPython does
+// it for select, poll, epoll and sigtimedwait: the deadline is computed once
+// on the monotonic clock; each attempt waits only for what remains (call
+// rounds it up to its unit); after EINTR and a successful CheckSignals, a
+// deadline that has passed ends the call at once with "no events" (0, nil),
+// never with a negative (infinite) wait. A kernel timeout that comes before
+// the deadline (possible only when call had to cap a very long wait) waits
+// again, so the call never ends early.
+//
+// A zero timeout needs no clock: the call cannot wait, and after an EINTR
+// the deadline has already passed.
+func retryTimed(name string, timeout time.Duration, call func(left time.Duration) (int, error)) (int, error) {
+	hook := traceHook.Load()
+	var end time.Time
+	if timeout > 0 {
+		end = time.Now().Add(timeout)
+	}
+	left := timeout
+	for {
+		if hook != nil {
+			(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
+		}
+		r, err := call(left)
+		if hook != nil {
+			(*hook)(TraceEvent{Call: name, Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
+		}
+		switch {
+		case err == nil && r == 0:
+			if left = remaining(end); left > 0 {
+				continue
+			}
+			return 0, nil
+		case err != unix.EINTR:
+			return r, err
+		}
+		if err := checkAfterEINTR(name, hook); err != nil {
+			return r, err
+		}
+		if left = remaining(end); left <= 0 {
+			return 0, nil
+		}
+	}
+}
+
+// remaining is the time left until end; the zero end (a zero timeout) has
+// always passed.
+func remaining(end time.Time) time.Duration {
+	if end.IsZero() {
+		return 0
+	}
+	return time.Until(end)
+}
+
+// ceilMillis rounds d up to whole milliseconds, capped at the largest int32.
+func ceilMillis(d time.Duration) int {
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(ms)
+}
+
+// Poll is unix.Poll in the PEP 475 loop, with a time.Duration timeout:
+// CPython's select.poll().poll. A negative timeout waits forever; otherwise
+// the total wait is timeout however many signals arrive, rounded up to the
+// millisecond, and 0 with no error means no events.
+func Poll(fds []unix.PollFd, timeout time.Duration) (n int, err error) {
+	if timeout < 0 {
+		return retry("poll", func() (int, error) { return unix.Poll(fds, -1) })
+	}
+	return retryTimed("poll", timeout, func(left time.Duration) (int, error) {
+		return unix.Poll(fds, ceilMillis(left))
+	})
+}
+
+// EpollWait is unix.EpollWait in the PEP 475 loop, with a time.Duration
+// timeout: CPython's select.epoll().poll. Timeouts as for Poll.
+func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int, err error) {
+	if timeout < 0 {
+		return retry("epoll_wait", func() (int, error) { return unix.EpollWait(epfd, events, -1) })
+	}
+	return retryTimed("epoll_wait", timeout, func(left time.Duration) (int, error) {
+		return unix.EpollWait(epfd, events, ceilMillis(left))
+	})
+}
+
+// Select is unix.Select in the PEP 475 loop, with a time.Duration timeout:
+// CPython's select.select. A negative timeout waits forever; otherwise the
+// wait is rounded up to the microsecond. Each attempt starts from the sets
+// the caller passed (select(2) rewrites them); on return they hold the ready
+// descriptors, as with select(2).
+func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err error) {
+	var r0, w0, e0 unix.FdSet
+	save := func(dst *unix.FdSet, src *unix.FdSet) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	save(&r0, r)
+	save(&w0, w)
+	save(&e0, e)
+	attempt := func(tv *unix.Timeval) (int, error) {
+		save(r, &r0)
+		save(w, &w0)
+		save(e, &e0)
+		return unix.Select(nfd, r, w, e, tv)
+	}
+	if timeout < 0 {
+		return retry("select", func() (int, error) { return attempt(nil) })
+	}
+	return retryTimed("select", timeout, func(left time.Duration) (int, error) {
+		us := (left + time.Microsecond - 1) / time.Microsecond
+		tv := unix.NsecToTimeval(int64(us * time.Microsecond))
+		return attempt(&tv)
+	})
+}
+
+// Sleep sleeps for d: CPython's time.sleep (3.11+). It sleeps with
+// clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until a deadline computed
+// once, so retries after EINTR add no drift, and it returns nil only once d
+// has passed. A handler error ends it early with that error. A negative d is
+// refused with ErrNegativeTimeout (CPython's ValueError).
+func Sleep(d time.Duration) error {
+	if d < 0 {
+		return ErrNegativeTimeout
+	}
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
+		return err
+	}
+	end := now.Nano() + int64(d)
+	if end < now.Nano() { // overflow: sleep "forever"
+		end = math.MaxInt64
+	}
+	deadline := unix.NsecToTimespec(end)
+	_, err := retry("clock_nanosleep", func() (int, error) {
+		return 0, unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &deadline, nil)
+	})
+	return err
+}
