@@ -37,9 +37,9 @@ func demo(wait time.Duration) int {
 	return code
 }
 
-// demoKeyboardInterrupt: the main thread blocks in read(2) on an empty pipe,
-// in CPython's PEP 475 loop (EINTR -> CheckSignals -> retry or fail). Ctrl-C,
-// or a kill(getpid(), SIGINT) after `wait`, interrupts it.
+// demoKeyboardInterrupt: the main thread blocks in pysignal.Read on an empty
+// pipe, in CPython's PEP 475 loop (EINTR -> CheckSignals -> retry or fail).
+// Ctrl-C, or a kill(getpid(), SIGINT) after `wait`, interrupts it.
 func demoKeyboardInterrupt(wait time.Duration) error {
 	fmt.Println("== 1. Ctrl-C interrupts a blocking read on the main thread ==")
 	wr, ww, err := pipe()
@@ -86,22 +86,23 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	})
 	defer rescue.Stop()
 
-	buf := make([]byte, 1)
-	for {
-		n, err := unix.Read(p[0], buf)
-		if err != unix.EINTR {
-			return fmt.Errorf("read returned %d, %v: expected EINTR", n, err)
+	// pysignal.Read runs CPython's PEP 475 loop; the trace hook narrates it.
+	prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
+		switch ev.Phase {
+		case pysignal.PhaseExit:
+			say("  %s: %v -> %d, %s", ev.Call, ev.Phase, ev.Result, errnoName(ev.Errno))
+		case pysignal.PhaseCheck:
+			say("  %s: %v -> %v", ev.Call, ev.Phase, ev.Err)
+		default:
+			say("  %s: %v", ev.Call, ev.Phase)
 		}
-		say("read(2) failed with EINTR; running CheckSignals (PEP 475)")
-		if err := pysignal.CheckSignals(); err != nil {
-			if !errors.Is(err, pysignal.ErrKeyboardInterrupt) {
-				return err
-			}
-			say("CheckSignals -> %v: the read is abandoned, as in CPython", err)
-			break
-		}
-		say("no handler failed: retry the read")
+	})
+	defer pysignal.SetTraceHook(prev)
+	n, err := pysignal.Read(p[0], make([]byte, 1))
+	if !errors.Is(err, pysignal.ErrKeyboardInterrupt) {
+		return fmt.Errorf("read returned %d, %v: expected KeyboardInterrupt", n, err)
 	}
+	say("pysignal.Read returned %v: the read is abandoned, as in CPython", err)
 	say("wakeup fd holds %v (SIGINT = %d); C-level deliveries of SIGINT: %d",
 		drain(wr), unix.SIGINT, pysignal.Deliveries(unix.SIGINT))
 	return nil
@@ -184,4 +185,11 @@ func drain(fd int) []byte {
 		}
 		out = append(out, buf[:n]...)
 	}
+}
+
+func errnoName(e unix.Errno) string {
+	if e == 0 {
+		return "ok"
+	}
+	return unix.ErrnoName(e)
 }
