@@ -32,9 +32,35 @@ func demo(wait time.Duration) int {
 		if err := demoPendingTogether(); err != nil {
 			fmt.Fprintln(os.Stderr, "pysig demo:", err)
 			code = 1
+			return
+		}
+		fmt.Println()
+		if err := demoRace(); err != nil {
+			fmt.Fprintln(os.Stderr, "pysig demo:", err)
+			code = 1
 		}
 	})
 	return code
+}
+
+// demoRace shows the race window once each way (pysig trace, shorter).
+func demoRace() error {
+	fmt.Println("== 3. The race window: a signal after the last check, before the call blocks ==")
+	if err := traceOnce("naive pysignal.Read", 20*time.Millisecond, nil); err != nil {
+		return err
+	}
+	fmt.Println("  -> the handler waited for the peer's write: the race.")
+	fmt.Println()
+	wk, err := pysignal.OpenWakeup()
+	if err != nil {
+		return err
+	}
+	defer wk.Close()
+	if err := traceOnce("(*Wakeup).Read", 20*time.Millisecond, wk); err != nil {
+		return err
+	}
+	fmt.Println("  -> the wakeup byte ended the poll at once: no race. (pysig race measures it.)")
+	return nil
 }
 
 // demoKeyboardInterrupt: the main thread blocks in pysignal.Read on an empty

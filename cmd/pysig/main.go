@@ -1,9 +1,12 @@
 // Command pysig shows and studies pysignal's CPython-style signal handling.
 //
 //	pysig demo    the short tour: Ctrl-C (or a SIGINT the demo sends itself)
-//	              interrupts a blocking read with KeyboardInterrupt, then the
+//	              interrupts a blocking read with KeyboardInterrupt; the
 //	              wakeup-fd bytes and handler order of signals that arrive
-//	              together.
+//	              together; the race window shown once each way.
+//	pysig race    measures the race window: the naive loop against the
+//	              wakeup-fd loop, with real signals.
+//	pysig trace   the PEP 475 loop's phases as a live timeline.
 package main
 
 import (
@@ -19,6 +22,11 @@ func usage() {
 
 commands:
   demo    the short tour (what "make demo" runs)
+  race    N trials of the naive PEP 475 loop and of the wakeup-fd loop with a
+          signal sent at a random moment (or -inject PHASE): race hits, handler
+          delays, histograms, -csv raw samples
+  trace   one wrapped read, naive and with a wakeup fd, as a live timeline of
+          the PEP 475 loop's phases, with a signal injected into the race window
 `)
 	os.Exit(2)
 }
@@ -38,6 +46,10 @@ func run() int {
 		wait := fs.Duration("wait", defaultDemoWait, "how long to wait for Ctrl-C before sending SIGINT ourselves")
 		fs.Parse(args)
 		return demo(*wait)
+	case "race":
+		return raceCmd(args)
+	case "trace":
+		return traceCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	}
