@@ -27,7 +27,7 @@ type sample struct {
 	loop   string        // "naive" or "wakeup"
 	trial  int           // trial number
 	offset time.Duration // when the signal was sent, after the trial's last check
-	hit    bool          // the call stayed blocked until the peer wrote
+	hit    bool          // tripped before the peer's write, handled only after it
 	delay  time.Duration // from sending the signal to the handler running
 }
 
@@ -124,15 +124,23 @@ func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
+	// The peer notes, as it writes, whether the C handler has already run
+	// (the flag is tripped): that is the C-level fact a race hit needs.
+	type write struct {
+		at           int64 // UnixNano; 0 if the call ended before the peer wrote
+		trippedFirst bool
+	}
+	delivered := pysignal.Deliveries(unix.SIGUSR1)
 	callDone := make(chan struct{})
-	peerWrote := make(chan bool, 1)
+	peerWrote := make(chan write, 1)
 	go func() {
 		select {
 		case <-callDone:
-			peerWrote <- false
+			peerWrote <- write{}
 		case <-time.After(c.peer):
+			w := write{time.Now().UnixNano(), pysignal.Deliveries(unix.SIGUSR1) > delivered}
 			unix.Write(p[1], []byte("x"))
-			peerWrote <- true
+			peerWrote <- w
 		}
 	}()
 
@@ -198,10 +206,14 @@ func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt
 	for sentAt.Load() == 0 { // the sender may still be on its way out of tgkill
 		runtime.Gosched()
 	}
+	// A race hit: the C handler had tripped the flag before the peer's
+	// write, and yet the Go handler ran only after it: the call sat blocked
+	// with a handler pending until the peer ended it.
+	sent, ran := sentAt.Load(), ranAt.Load()
 	return sample{
 		offset: offset,
-		hit:    wrote && !errors.Is(err, errHandler),
-		delay:  time.Duration(ranAt.Load() - sentAt.Load()),
+		hit:    wrote.trippedFirst && ran > wrote.at,
+		delay:  time.Duration(ran - sent),
 	}, nil
 }
 
