@@ -26,13 +26,7 @@ import (
 func retry(name string, call func() (int, error)) (int, error) {
 	hook := traceHook.Load()
 	for {
-		if hook != nil {
-			(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
-		}
-		r, err := call()
-		if hook != nil {
-			(*hook)(TraceEvent{Call: name, Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
-		}
+		r, err := attempt(hook, name, call)
 		if err != unix.EINTR {
 			return r, err
 		}
@@ -40,6 +34,18 @@ func retry(name string, call func() (int, error)) (int, error) {
 			return r, err
 		}
 	}
+}
+
+// attempt makes one call, reporting PhaseEnter and PhaseExit to the hook.
+func attempt(hook *TraceHook, name string, call func() (int, error)) (int, error) {
+	if hook != nil {
+		(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
+	}
+	r, err := call()
+	if hook != nil {
+		(*hook)(TraceEvent{Call: name, Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
+	}
+	return r, err
 }
 
 // checkAfterEINTR runs CheckSignals after an EINTR and reports the step.
@@ -52,6 +58,15 @@ func checkAfterEINTR(name string, hook *TraceHook) error {
 		}
 	}
 	return err
+}
+
+// result gives an error-only call the (-1 or 0, err) shape of the others,
+// so the trace shows -1 for a failure.
+func result(err error) (int, error) {
+	if err != nil {
+		return -1, err
+	}
+	return 0, nil
 }
 
 func errnoOf(err error) unix.Errno {
@@ -123,31 +138,31 @@ func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) 
 
 // Waitid is unix.Waitid in the PEP 475 loop: CPython's os.waitid.
 func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
-	_, err := retry("waitid", func() (int, error) { return 0, unix.Waitid(idType, id, info, options, rusage) })
+	_, err := retry("waitid", func() (int, error) { return result(unix.Waitid(idType, id, info, options, rusage)) })
 	return err
 }
 
 // Flock is unix.Flock in the PEP 475 loop: CPython's fcntl.flock.
 func Flock(fd int, how int) error {
-	_, err := retry("flock", func() (int, error) { return 0, unix.Flock(fd, how) })
+	_, err := retry("flock", func() (int, error) { return result(unix.Flock(fd, how)) })
 	return err
 }
 
 // FcntlFlock is unix.FcntlFlock in the PEP 475 loop: CPython's
 // fcntl.lockf / fcntl.fcntl with F_SETLKW, which waits for the lock.
 func FcntlFlock(fd uintptr, cmd int, lk *unix.Flock_t) error {
-	_, err := retry("fcntl", func() (int, error) { return 0, unix.FcntlFlock(fd, cmd, lk) })
+	_, err := retry("fcntl", func() (int, error) { return result(unix.FcntlFlock(fd, cmd, lk)) })
 	return err
 }
 
 // Fsync is unix.Fsync in the PEP 475 loop: CPython's os.fsync.
 func Fsync(fd int) error {
-	_, err := retry("fsync", func() (int, error) { return 0, unix.Fsync(fd) })
+	_, err := retry("fsync", func() (int, error) { return result(unix.Fsync(fd)) })
 	return err
 }
 
 // Ftruncate is unix.Ftruncate in the PEP 475 loop: CPython's os.ftruncate.
 func Ftruncate(fd int, length int64) error {
-	_, err := retry("ftruncate", func() (int, error) { return 0, unix.Ftruncate(fd, length) })
+	_, err := retry("ftruncate", func() (int, error) { return result(unix.Ftruncate(fd, length)) })
 	return err
 }

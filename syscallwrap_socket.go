@@ -26,7 +26,7 @@ func Recvfrom(fd int, p []byte, flags int) (n int, from unix.Sockaddr, err error
 // Sendto is unix.Sendto in the PEP 475 loop: CPython's socket.send and
 // sendto.
 func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error {
-	_, err := retry("sendto", func() (int, error) { return 0, unix.Sendto(fd, p, flags, to) })
+	_, err := retry("sendto", func() (int, error) { return result(unix.Sendto(fd, p, flags, to)) })
 	return err
 }
 
@@ -41,7 +41,7 @@ func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from
 
 // Sendmsg is unix.Sendmsg in the PEP 475 loop: CPython's socket.sendmsg.
 func Sendmsg(fd int, p, oob []byte, to unix.Sockaddr, flags int) error {
-	_, err := retry("sendmsg", func() (int, error) { return 0, unix.Sendmsg(fd, p, oob, to, flags) })
+	_, err := retry("sendmsg", func() (int, error) { return result(unix.Sendmsg(fd, p, oob, to, flags)) })
 	return err
 }
 
@@ -57,17 +57,7 @@ func Sendmsg(fd int, p, oob []byte, to unix.Sockaddr, flags int) error {
 // EINTR: EINPROGRESS is returned as is, and the caller waits.
 func Connect(fd int, sa unix.Sockaddr) error {
 	hook := traceHook.Load()
-	if hook != nil {
-		(*hook)(TraceEvent{Call: "connect", Phase: PhaseEnter})
-	}
-	err := unix.Connect(fd, sa)
-	if hook != nil {
-		r := 0
-		if err != nil {
-			r = -1
-		}
-		(*hook)(TraceEvent{Call: "connect", Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
-	}
+	_, err := attempt(hook, "connect", func() (int, error) { return result(unix.Connect(fd, sa)) })
 	if err != unix.EINTR {
 		return err
 	}

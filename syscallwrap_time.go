@@ -28,13 +28,7 @@ func retryTimed(name string, timeout time.Duration, call func(left time.Duration
 	}
 	left := timeout
 	for {
-		if hook != nil {
-			(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
-		}
-		r, err := call(left)
-		if hook != nil {
-			(*hook)(TraceEvent{Call: name, Phase: PhaseExit, Result: r, Errno: errnoOf(err)})
-		}
+		r, err := attempt(hook, name, func() (int, error) { return call(left) })
 		switch {
 		case err == nil && r == 0:
 			if left = remaining(end); left > 0 {
@@ -145,7 +139,7 @@ func Sleep(d time.Duration) error {
 	}
 	deadline := unix.NsecToTimespec(end)
 	_, err := retry("clock_nanosleep", func() (int, error) {
-		return 0, unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &deadline, nil)
+		return result(unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &deadline, nil))
 	})
 	return err
 }

@@ -134,13 +134,7 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 		if timeout >= 0 {
 			ms = ceilMillis(left)
 		}
-		if hook != nil {
-			(*hook)(TraceEvent{Call: "poll", Phase: PhaseEnter})
-		}
-		n, err := unix.Poll(fds[:], ms)
-		if hook != nil {
-			(*hook)(TraceEvent{Call: "poll", Phase: PhaseExit, Result: n, Errno: errnoOf(err)})
-		}
+		_, err := attempt(hook, "poll", func() (int, error) { return unix.Poll(fds[:], ms) })
 		switch {
 		case err == unix.EINTR:
 			if err := checkAfterEINTR("poll", hook); err != nil {
