@@ -84,6 +84,13 @@ func (r *recorder) Handle(sig unix.Signal) error {
 	return err
 }
 
+// setErr changes what Handle returns, safely while handlers may run.
+func (r *recorder) setErr(err error) {
+	r.mu.Lock()
+	r.err = err
+	r.mu.Unlock()
+}
+
 func (r *recorder) runs() []unix.Signal {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -112,3 +112,32 @@ func Sigtimedwait(set []unix.Signal, timeout time.Duration) (info SigInfo, ok bo
 	}
 	return raw.decode(), true, nil
 }
+
+// Sigwait waits for one of the signals in set and returns its number:
+// CPython's signal.sigwait. It is Sigwaitinfo without the details, so (unlike
+// libc's sigwait, which retries EINTR silently) handlers of other signals
+// that interrupt it run while it waits, and their errors end it.
+func Sigwait(set []unix.Signal) (unix.Signal, error) {
+	info, err := Sigwaitinfo(set)
+	return info.Signo, err
+}
+
+// Pause waits until a signal's handler has run on the calling thread:
+// CPython's signal.pause. pause(2) returns, always with EINTR, when the
+// thread takes a signal; Pause then runs CheckSignals once and returns a
+// handler's error, or nil.
+//
+// As in CPython, a signal handled on another thread does not end it: the
+// kernel may deliver a process-directed signal to any thread. Wakeup.Sleep
+// has no such window.
+func Pause() error {
+	hook := traceHook.Load()
+	if _, err := attempt(hook, "pause", func() (int, error) { return result(unix.Pause()) }); err != unix.EINTR {
+		return err
+	}
+	err := CheckSignals()
+	if hook != nil {
+		(*hook)(TraceEvent{Call: "pause", Phase: PhaseCheck, Err: err})
+	}
+	return err
+}

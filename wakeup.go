@@ -119,8 +119,12 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 	if !onMainThread() {
 		return 0, ErrNotMainThread
 	}
-	if err := CheckSignals(); err != nil { // anything tripped before the wait
-		return 0, err
+	// Anything tripped before the wait: take its bytes too, so that
+	// Signals sees them and no stale byte wakes a later wait.
+	if atomic.LoadInt32(cIsTripped) != 0 {
+		if err := wk.Drain(); err != nil {
+			return 0, err
+		}
 	}
 	hook := traceHook.Load()
 	var end time.Time

@@ -1,0 +1,80 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Signal mask operations, for PthreadSigmask (CPython's signal.SIG_BLOCK,
+// SIG_UNBLOCK, SIG_SETMASK).
+const (
+	SigBlock   = unix.SIG_BLOCK
+	SigUnblock = unix.SIG_UNBLOCK
+	SigSetmask = unix.SIG_SETMASK
+)
+
+// PthreadSigmask changes the main thread's signal mask and returns the old
+// one as a sorted set: CPython's signal.pthread_sigmask. how is SigBlock,
+// SigUnblock or SigSetmask. After the change it runs CheckSignals, so the
+// handlers of signals that were pending and are now unblocked have run when
+// it returns (their error is its error).
+//
+// It works only on the main thread (ErrNotMainThread), the one thread whose
+// goroutine stays put: elsewhere a goroutine can move between threads, and
+// the mask of the thread it happened to run on is the Go runtime's. Signals
+// the Go runtime needs are refused (ErrReservedSignal).
+//
+// What it means: a process-directed signal (kill, Ctrl-C, setitimer) blocked
+// on the main thread is simply delivered to another thread, and the package's
+// C handler runs there; it is not held. Only thread-directed signals
+// (RaiseSignal, PthreadKill to the main thread) stay pending on the main
+// thread, where Sigwait, Sigwaitinfo and Sigtimedwait can take them. The Go
+// runtime also keeps SIGINT, SIGTERM, SIGHUP and SIGQUIT unblocked on every
+// thread it starts, so blocking them cannot hold them anywhere.
+func PthreadSigmask(how int, set []unix.Signal) (old []unix.Signal, err error) {
+	if !onMainThread() {
+		return nil, ErrNotMainThread
+	}
+	if how != SigBlock && how != SigUnblock && how != SigSetmask {
+		return nil, fmt.Errorf("pysignal: pthread_sigmask: unknown how %d: %w", how, unix.EINVAL)
+	}
+	ks, err := kernelSigset(set)
+	if err != nil {
+		return nil, err
+	}
+	var prev unix.Sigset_t
+	if err := unix.PthreadSigmask(how, &ks, &prev); err != nil {
+		return nil, os.NewSyscallError("pthread_sigmask", err)
+	}
+	if err := CheckSignals(); err != nil {
+		return fromSigset(&prev), err
+	}
+	return fromSigset(&prev), nil
+}
+
+// Sigpending returns the signals pending on the calling thread or the
+// process (blocked, so not yet delivered), sorted: CPython's
+// signal.sigpending.
+func Sigpending() ([]unix.Signal, error) {
+	var set unix.Sigset_t
+	if _, _, e := unix.RawSyscall(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&set)), nsig/8, 0); e != 0 {
+		return nil, os.NewSyscallError("rt_sigpending", e)
+	}
+	return fromSigset(&set), nil
+}
+
+// fromSigset lists the members of a kernel signal set in ascending order.
+func fromSigset(s *unix.Sigset_t) []unix.Signal {
+	var out []unix.Signal
+	for sig := unix.Signal(1); sig < nsig; sig++ {
+		if s.Val[(sig-1)/64]&(1<<((uint(sig)-1)%64)) != 0 {
+			out = append(out, sig)
+		}
+	}
+	return out
+}

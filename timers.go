@@ -1,0 +1,91 @@
+//go:build linux
+
+package pysignal
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Interval timers, for Setitimer and Getitimer (CPython's signal.ITIMER_*).
+const (
+	ItimerReal    = int(unix.ItimerReal)    // real time; SIGALRM on expiry
+	ItimerVirtual = int(unix.ItimerVirtual) // process user time; SIGVTALRM
+	ItimerProf    = int(unix.ItimerProf)    // user + system time; SIGPROF (the Go profiler's signal)
+)
+
+// An ItimerError is a failure of Setitimer or Getitimer: CPython's
+// signal.ItimerError (a subclass of OSError). Err is the errno, for
+// errors.Is.
+type ItimerError struct {
+	Op  string // "setitimer" or "getitimer"
+	Err error
+}
+
+func (e *ItimerError) Error() string { return "pysignal: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *ItimerError) Unwrap() error { return e.Err }
+
+// Alarm arranges for SIGALRM in seconds seconds (0 cancels) and returns the
+// seconds left on the previous alarm: CPython's signal.alarm.
+func Alarm(seconds uint) (previous uint) {
+	previous, _ = unix.Alarm(seconds) // alarm(2) cannot fail
+	return previous
+}
+
+// Setitimer arms timer which to fire after seconds and then every interval
+// (0 for once), or disarms it when seconds is 0, and returns the previous
+// setting: CPython's signal.setitimer. Durations are rounded up to the
+// microsecond, so a tiny positive value still arms the timer (bpo-30807).
+// A negative duration gives ErrNegativeTimeout; an unknown which gives an
+// *ItimerError wrapping EINVAL. ItimerProf delivers SIGPROF, which the Go
+// runtime's profiler also uses.
+func Setitimer(which int, seconds, interval time.Duration) (oldSeconds, oldInterval time.Duration, err error) {
+	if seconds < 0 || interval < 0 {
+		return 0, 0, fmt.Errorf("%w: setitimer(%v, %v)", ErrNegativeTimeout, seconds, interval)
+	}
+	if err := checkWhich("setitimer", which); err != nil {
+		return 0, 0, err
+	}
+	old, err := unix.Setitimer(unix.ItimerWhich(which), unix.Itimerval{
+		Value:    ceilTimeval(seconds),
+		Interval: ceilTimeval(interval),
+	})
+	if err != nil {
+		return 0, 0, &ItimerError{"setitimer", err}
+	}
+	return timevalDuration(old.Value), timevalDuration(old.Interval), nil
+}
+
+// Getitimer returns the time left on timer which and its interval: CPython's
+// signal.getitimer.
+func Getitimer(which int) (seconds, interval time.Duration, err error) {
+	if err := checkWhich("getitimer", which); err != nil {
+		return 0, 0, err
+	}
+	cur, err := unix.Getitimer(unix.ItimerWhich(which))
+	if err != nil {
+		return 0, 0, &ItimerError{"getitimer", err}
+	}
+	return timevalDuration(cur.Value), timevalDuration(cur.Interval), nil
+}
+
+func checkWhich(op string, which int) error {
+	switch which {
+	case ItimerReal, ItimerVirtual, ItimerProf:
+		return nil
+	}
+	return &ItimerError{op, fmt.Errorf("unknown timer %d: %w", which, unix.EINVAL)}
+}
+
+func ceilTimeval(d time.Duration) unix.Timeval {
+	us := (d + time.Microsecond - 1) / time.Microsecond
+	return unix.NsecToTimeval(int64(us * time.Microsecond))
+}
+
+func timevalDuration(tv unix.Timeval) time.Duration {
+	return time.Duration(tv.Nano())
+}
