@@ -16,7 +16,7 @@ demo:
 test: fmtcheck vet gotest ctest asyncsafe
 
 fmtcheck:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:

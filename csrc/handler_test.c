@@ -1,0 +1,333 @@
+/*
+ * handler_test.c - the C core (handler.c) tested on its own, with no Go in
+ * the process.  Built and run by `make ctest` under AddressSanitizer and
+ * UBSan.  Every signal is raised synchronously (raise(3) on this thread, or
+ * a sigprocmask unblock), so nothing here waits and nothing can hang.
+ *
+ * Output: one "ok - ..." or "not ok - ..." line per check; exit status 1 if
+ * any check failed.
+ */
+#include "handler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (cond) {                                                    \
+			printf("ok - ");                                       \
+		} else {                                                       \
+			printf("not ok - ");                                   \
+			failures++;                                            \
+		}                                                              \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
+	} while (0)
+
+/* reset clears every flag and counter, and the wakeup settings. */
+static void reset(void)
+{
+	for (int i = 0; i < PYSIG_NSIG; i++) {
+		__atomic_store_n(&pysig_tripped[i], 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&pysig_deliveries[i], 0, __ATOMIC_SEQ_CST);
+	}
+	pysig_is_tripped = 0;
+	pysig_wakeup_fd = -1;
+	pysig_wakeup_warn = 1;
+	pysig_wakeup_errno = 0;
+	pysig_idle_fd = -1;
+	pysig_idle_waiting = 0;
+}
+
+static void nonblocking_pipe(int p[2])
+{
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
+		perror("pipe2");
+		exit(2);
+	}
+}
+
+/* drain reads what a non-blocking fd holds into buf; returns the count. */
+static int drain(int fd, unsigned char *buf, int size)
+{
+	int n = 0;
+	ssize_t r;
+	while (n < size && (r = read(fd, buf + n, size - n)) > 0)
+		n += (int)r;
+	return n;
+}
+
+static void block(const int *sigs, int n, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int i = 0; i < n; i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* 1. One raise: flags, counter, and the wakeup byte. */
+static void test_trip(void)
+{
+	int p[2];
+	unsigned char buf[8];
+
+	reset();
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[1];
+	CHECK(pysig_set(SIGUSR1, PYSIG_OURS) == 0, "install the handler for SIGUSR1");
+	raise(SIGUSR1);
+	CHECK(pysig_tripped[SIGUSR1] == 1 && pysig_is_tripped == 1, "raise trips SIGUSR1 and the pending flag");
+	CHECK(pysig_deliveries[SIGUSR1] == 1, "the delivery is counted once");
+	int n = drain(p[0], buf, sizeof buf);
+	CHECK(n == 1 && buf[0] == SIGUSR1, "the wakeup fd got one byte, the signal number (%d bytes)", n);
+	pysig_restore(SIGUSR1);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* 2. Flags and mask of the installed action; restore. */
+static void test_install(void)
+{
+	struct sigaction cur;
+	int flags = 0;
+
+	reset();
+	int before = pysig_disposition(SIGUSR2);
+	pysig_set(SIGUSR2, PYSIG_OURS);
+	pysig_flags(SIGUSR2, &flags);
+	CHECK((flags & SA_ONSTACK) && !(flags & SA_RESTART), "SA_ONSTACK set, SA_RESTART clear (flags %#x)", flags);
+	sigaction(SIGUSR2, NULL, &cur);
+	CHECK(sigismember(&cur.sa_mask, SIGUSR1) && sigismember(&cur.sa_mask, SIGRTMIN + 5),
+	      "sa_mask blocks other signals while the handler runs");
+	CHECK(pysig_disposition(SIGUSR2) == PYSIG_OURS, "disposition reads back as ours");
+	CHECK(pysig_restore(SIGUSR2) == 0 && pysig_disposition(SIGUSR2) == before,
+	      "restore puts back the disposition found first (%d)", before);
+	CHECK(pysig_restore(SIGUSR2) == 0 && pysig_disposition(SIGUSR2) == before, "a second restore changes nothing");
+	pysig_set(SIGUSR2, PYSIG_IGN);
+	CHECK(pysig_disposition(SIGUSR2) == PYSIG_IGN, "SIG_IGN reads back as ignore");
+	pysig_restore(SIGUSR2);
+}
+
+/* 3. siginterrupt toggles SA_RESTART and keeps the handler. */
+static void test_siginterrupt(void)
+{
+	int flags = 0;
+
+	reset();
+	pysig_set(SIGUSR1, PYSIG_OURS);
+	pysig_siginterrupt(SIGUSR1, 0);
+	pysig_flags(SIGUSR1, &flags);
+	CHECK(flags & SA_RESTART, "siginterrupt(sig, 0) sets SA_RESTART");
+	pysig_siginterrupt(SIGUSR1, 1);
+	pysig_flags(SIGUSR1, &flags);
+	CHECK(!(flags & SA_RESTART), "siginterrupt(sig, 1) clears SA_RESTART");
+	CHECK(pysig_disposition(SIGUSR1) == PYSIG_OURS, "the handler stays installed");
+	pysig_restore(SIGUSR1);
+}
+
+/* 4. A failing wakeup write leaves errno alone and records the error. */
+static void test_errno(void)
+{
+	int p[2];
+
+	reset();
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[0]; /* the read end: write(2) fails with EBADF */
+	pysig_set(SIGUSR1, PYSIG_OURS);
+	pysig_is_tripped = 0;
+	errno = ENOTTY;
+	raise(SIGUSR1);
+	int after = errno;
+	CHECK(after == ENOTTY, "errno is preserved across the handler (%d)", after);
+	CHECK(pysig_wakeup_errno == EBADF, "the failed write is recorded as EBADF (%d)", pysig_wakeup_errno);
+	CHECK(pysig_is_tripped == 1, "the pending flag is set so the error is reported");
+	pysig_restore(SIGUSR1);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* 5. A full pipe: silent with warn off, recorded with warn on. */
+static void test_full_pipe(void)
+{
+	int p[2];
+	char junk[4096];
+
+	memset(junk, 0, sizeof junk);
+	for (int warn = 0; warn <= 1; warn++) {
+		reset();
+		nonblocking_pipe(p);
+		while (write(p[1], junk, sizeof junk) > 0)
+			;
+		pysig_wakeup_fd = p[1];
+		pysig_wakeup_warn = warn;
+		pysig_set(SIGUSR1, PYSIG_OURS);
+		raise(SIGUSR1);
+		if (warn)
+			CHECK(pysig_wakeup_errno == EAGAIN, "full pipe, warn on: EAGAIN recorded");
+		else
+			CHECK(pysig_wakeup_errno == 0, "full pipe, warn off: nothing recorded");
+		CHECK(pysig_tripped[SIGUSR1] == 1 && pysig_deliveries[SIGUSR1] == 1,
+		      "full pipe, warn %d: the signal still trips and counts", warn);
+		pysig_restore(SIGUSR1);
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
+/* 6. Signals pending together arrive one after another, lowest first. */
+static void test_order(void)
+{
+	int p[2];
+	unsigned char buf[8];
+	int sigs[] = {SIGUSR1, SIGUSR2, SIGALRM};
+	sigset_t old;
+
+	reset();
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[1];
+	for (int i = 0; i < 3; i++)
+		pysig_set(sigs[i], PYSIG_OURS);
+	block(sigs, 3, &old);
+	raise(SIGALRM);
+	raise(SIGUSR1);
+	raise(SIGUSR2);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	int n = drain(p[0], buf, sizeof buf);
+	CHECK(n == 3 && buf[0] == 10 && buf[1] == 12 && buf[2] == 14,
+	      "bytes in delivery order 10 12 14 (got %d: %d %d %d)", n, buf[0], buf[1], buf[2]);
+	CHECK(pysig_deliveries[10] == 1 && pysig_deliveries[12] == 1 && pysig_deliveries[14] == 1,
+	      "each delivery counted once");
+	for (int i = 0; i < 3; i++)
+		pysig_restore(sigs[i]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* 7. 27 signals pending at once on a 32 KiB alternate stack: no nesting,
+ * no crash (an empty sa_mask crashes with about 16 nested frames). */
+static void test_no_nesting(void)
+{
+	enum { STACK = 32 * 1024, N = 27 };
+	int p[2], sigs[N];
+	unsigned char buf[64];
+	sigset_t old;
+	stack_t ss, oldss;
+
+	reset();
+	unsigned char *mem = malloc(STACK);
+	memset(mem, 0xA5, STACK);
+	ss.ss_sp = mem;
+	ss.ss_size = STACK;
+	ss.ss_flags = 0;
+	sigaltstack(&ss, &oldss);
+
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[1];
+	sigs[0] = SIGUSR1;
+	sigs[1] = SIGUSR2;
+	for (int i = 2; i < N; i++)
+		sigs[i] = SIGRTMIN + (i - 2);
+	for (int i = 0; i < N; i++)
+		pysig_set(sigs[i], PYSIG_OURS);
+	block(sigs, N, &old);
+	for (int i = N - 1; i >= 0; i--)
+		raise(sigs[i]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	int n = drain(p[0], buf, sizeof buf), ascending = 1, all = 1;
+	for (int i = 1; i < n; i++)
+		if (buf[i] <= buf[i - 1])
+			ascending = 0;
+	for (int i = 0; i < N; i++)
+		if (pysig_tripped[sigs[i]] != 1 || pysig_deliveries[sigs[i]] != 1)
+			all = 0;
+	CHECK(n == N && ascending, "%d bytes, ascending (got %d)", N, n);
+	CHECK(all, "every one of the %d signals tripped and counted once", N);
+	int used = STACK;
+	while (used > 0 && mem[STACK - used] == 0xA5)
+		used--;
+	CHECK(used < STACK / 2, "deepest alternate-stack use %d bytes of %d (no nesting)", used, STACK);
+
+	for (int i = 0; i < N; i++)
+		pysig_restore(sigs[i]);
+	sigaltstack(&oldss, NULL);
+	free(mem);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* 8. trip_signal without a signal: flags and byte, no delivery count. */
+static void test_trip_signal(void)
+{
+	int p[2];
+	unsigned char buf[8];
+
+	reset();
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[1];
+	pysig_trip_signal(SIGUSR2);
+	int n = drain(p[0], buf, sizeof buf);
+	CHECK(pysig_tripped[SIGUSR2] == 1 && pysig_is_tripped == 1 && n == 1 && buf[0] == SIGUSR2,
+	      "pysig_trip_signal trips and writes the byte");
+	CHECK(pysig_deliveries[SIGUSR2] == 0, "pysig_trip_signal is not counted as a delivery");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* 9. Main's idle eventfd is poked only while Main waits on it. */
+static void test_idle(void)
+{
+	uint64_t count = 0;
+
+	reset();
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pysig_idle_fd = efd;
+	pysig_set(SIGUSR1, PYSIG_OURS);
+	raise(SIGUSR1);
+	CHECK(read(efd, &count, sizeof count) < 0 && errno == EAGAIN, "not waiting: the eventfd stays empty");
+	pysig_idle_waiting = 1;
+	raise(SIGUSR1);
+	CHECK(read(efd, &count, sizeof count) == sizeof count && count == 1, "waiting: the eventfd counts 1");
+	pysig_restore(SIGUSR1);
+	close(efd);
+}
+
+/* 10. Bad input. */
+static void test_invalid(void)
+{
+	CHECK(pysig_set(0, PYSIG_OURS) == EINVAL && pysig_set(PYSIG_NSIG, PYSIG_OURS) == EINVAL,
+	      "signal numbers 0 and 65 are refused");
+	CHECK(pysig_set(SIGUSR1, 7) == EINVAL, "an unknown disposition is refused");
+	CHECK(pysig_set(SIGKILL, PYSIG_OURS) == EINVAL, "SIGKILL cannot be caught");
+	CHECK(pysig_disposition(0) < 0 && pysig_siginterrupt(0, 1) == EINVAL && pysig_restore(99) == EINVAL,
+	      "the other entry points refuse bad numbers");
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a crash still shows how far it got */
+	test_trip();
+	test_install();
+	test_siginterrupt();
+	test_errno();
+	test_full_pipe();
+	test_order();
+	test_no_nesting();
+	test_trip_signal();
+	test_idle();
+	test_invalid();
+	if (failures) {
+		printf("%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("all checks passed\n");
+	return 0;
+}
