@@ -51,8 +51,13 @@ $(BUILD)/bad_handler.o: csrc/testdata/bad_handler.c | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-bench:
+## bench: the Go benchmarks, then pysig bench (against os/signal, CPython, C)
+bench: $(BUILD)/latency_floor
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./cmd/pysig bench -floor $(BUILD)/latency_floor
+
+$(BUILD)/latency_floor: csrc/latency_floor.c | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -pthread $< -o $@
 
 clean:
 	rm -rf $(BUILD)

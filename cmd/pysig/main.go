@@ -7,6 +7,7 @@
 //	pysig race    measures the race window: the naive loop against the
 //	              wakeup-fd loop, with real signals.
 //	pysig trace   the PEP 475 loop's phases as a live timeline.
+//	pysig bench   pysignal against os/signal, CPython and the C floor.
 package main
 
 import (
@@ -25,6 +26,8 @@ commands:
   race    N trials of the naive PEP 475 loop and of the wakeup-fd loop with a
           signal sent at a random moment (or -inject PHASE): race hits, handler
           delays, histograms, -csv raw samples
+  bench   pysignal against os/signal, CPython and a C floor, measured in one
+          run: latency, throughput, idle cost, wrapper overhead (-json, -csv)
   trace   one wrapped read, naive and with a wakeup fd, as a live timeline of
           the PEP 475 loop's phases, with a signal injected into the race window
 `)
@@ -50,6 +53,10 @@ func run() int {
 		return raceCmd(args)
 	case "trace":
 		return traceCmd(args)
+	case "bench":
+		return benchCmd(args)
+	case "flood": // the child of bench's throughput scenario
+		return floodCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	}
