@@ -26,9 +26,15 @@ func runChild(name string) int {
 		time.Sleep(20 * time.Second) // the parent's SIGINT ends this
 		return 4
 	}
+	if f, ok := childScenarios[name]; ok {
+		return f()
+	}
 	fmt.Fprintln(os.Stderr, "unknown child scenario", name)
 	return 2
 }
+
+// childScenarios lets other test files add child scenarios.
+var childScenarios = map[string]func() int{}
 
 // childKeyboardInterrupt: the main thread waits in poll on the wakeup fd
 // (race-free: the signal may land on any thread); KeyboardInterrupt ends the

@@ -49,12 +49,13 @@ func own(t *testing.T, sig unix.Signal, h Handler) {
 	t.Cleanup(func() { release(t, sig) })
 }
 
+// release forgets any tripped flag (a test may leave one on purpose) and
+// hands sig back with Release.
 func release(t *testing.T, sig unix.Signal) {
 	t.Helper()
 	must(t, onMain(func() error {
 		atomic.StoreInt32(&cTripped[sig], 0)
-		handlers[sig].Store(nil)
-		return restoreDisposition(sig)
+		return Release(sig)
 	}))
 }
 

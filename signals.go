@@ -87,6 +87,15 @@ func loadHandler(sig unix.Signal) Handler {
 // The C handler is installed with SA_ONSTACK, a full sa_mask and no
 // SA_RESTART, so blocking calls on the thread that takes the signal fail
 // with EINTR. Like CPython, Signal resets an earlier Siginterrupt(sig, false).
+// While the package's handler is installed, os/signal.Notify channels do not
+// receive sig; Release hands it back.
+//
+// Ignore also tells the Go runtime (os/signal.Ignore), so that children
+// keep ignoring sig across exec, as POSIX and CPython do. For SIGPIPE,
+// Ignore and handlers also stop the runtime from killing the program when a
+// write to standard output or error fails with EPIPE, as in CPython (the
+// write reports EPIPE instead). Ignoring SIGCHLD makes the kernel reap
+// children itself, and os/exec's Wait then fails: CPython allows it too.
 //
 // Errors: ErrInvalidSignal, ErrReservedSignal, ErrInvalidHandler,
 // ErrNotMainThread, and unix.EINVAL (wrapped in *os.SyscallError) for
@@ -109,6 +118,9 @@ func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 		return nil, err
 	}
 	if err := setDisposition(sig, kind); err != nil {
+		return nil, err
+	}
+	if err := syncRuntime(sig, kind); err != nil {
 		return nil, err
 	}
 	handlers[sig].Store(&handlerBox{h})

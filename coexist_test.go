@@ -1,0 +1,202 @@
+//go:build linux
+
+package pysignal
+
+// Coexistence with the Go runtime and os/signal, and restoring what the
+// package found (issue: reliability).
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// What wins: while pysignal's handler is installed for a signal, an
+// os/signal.Notify channel for it receives nothing (the C handler does not
+// chain to the runtime's). Release hands the signal back and the channel
+// works again.
+func TestReleaseHandsTheSignalBackToOsSignal(t *testing.T) {
+	rec := newRecorder()
+	own(t, usr1, rec)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	defer signal.Stop(ch)
+	must(t, unix.Kill(unix.Getpid(), usr1))
+	rec.waitRun(t, "owned SIGUSR1")
+	select {
+	case s := <-ch:
+		t.Fatalf("os/signal received %v while pysignal owned it", s)
+	default:
+	}
+	must(t, onMain(func() error { return Release(usr1) }))
+	if h, err := GetSignal(usr1); h != nil || err != nil {
+		t.Errorf("GetSignal after Release = %v, %v; want nil (the runtime's handler)", h, err)
+	}
+	must(t, unix.Kill(unix.Getpid(), usr1))
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("os/signal did not receive SIGUSR1 within 5s of Release")
+	}
+	if n := len(rec.runs()); n != 1 {
+		t.Errorf("pysignal's handler ran %d times, want 1 (none after Release)", n)
+	}
+	if err := Release(usr1); !errors.Is(err, ErrNotMainThread) {
+		t.Errorf("Release off the main thread: %v", err)
+	}
+}
+
+// os/signal.Ignore on an owned signal replaces pysignal's handler behind
+// its back; GetSignal reads the kernel and says so instead of reporting
+// stale state.
+func TestGetSignalSeesOsSignalIgnore(t *testing.T) {
+	own(t, unix.SIGWINCH, newRecorder())
+	signal.Ignore(syscall.SIGWINCH)
+	t.Cleanup(func() { signal.Reset(syscall.SIGWINCH) })
+	if h, _ := GetSignal(unix.SIGWINCH); h != Ignore {
+		t.Errorf("GetSignal after os/signal.Ignore = %v, want Ignore", h)
+	}
+}
+
+// Pipe scenarios: the child waits for a line on stdin (so the parent can
+// close the stdout pipe first), then writes to its broken stdout.
+func init() {
+	writeBroken := func() int {
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		_, err := fmt.Fprintln(os.Stdout, "into a closed pipe")
+		if errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintln(os.Stderr, "EPIPE reported, still alive")
+			if e := onMain(CheckSignals); e != nil {
+				fmt.Fprintln(os.Stderr, "handler:", e)
+			}
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "write returned", err)
+		return 3
+	}
+	set := func(h Handler) error { _, err := Signal(unix.SIGPIPE, h); return err }
+	childScenarios["pipe-go-default"] = writeBroken
+	childScenarios["pipe-ignore"] = func() int {
+		if err := onMain(func() error { return set(Ignore) }); err != nil {
+			return 4
+		}
+		return writeBroken()
+	}
+	childScenarios["pipe-handler"] = func() int {
+		h := HandlerFunc(func(unix.Signal) error { return errors.New("SIGPIPE handler ran") })
+		if err := onMain(func() error { return set(h) }); err != nil {
+			return 4
+		}
+		return writeBroken()
+	}
+	childScenarios["pipe-ignore-released"] = func() int {
+		if err := onMain(func() error {
+			if err := set(Ignore); err != nil {
+				return err
+			}
+			return Release(unix.SIGPIPE)
+		}); err != nil {
+			return 4
+		}
+		return writeBroken()
+	}
+}
+
+// runPipeChild starts a pipe scenario with its stdout pipe already closed
+// at the reading end, lets it write, and returns its wait status and stderr.
+func runPipeChild(t *testing.T, name string) (syscall.WaitStatus, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	must(t, cmd.Start())
+	stdout.Close() // now the child's stdout is a broken pipe
+	fmt.Fprintln(stdin, "go")
+	return waitChild(t, cmd), stderr.String()
+}
+
+// The Go runtime kills a program whose stdout write fails with EPIPE,
+// unless it believes SIGPIPE is ignored: Signal(SIGPIPE, Ignore) and a
+// SIGPIPE handler must give CPython's behaviour (the write reports EPIPE),
+// and Release must give the runtime's behaviour back.
+func TestSIGPIPEKeepsTheRuntimeInStep(t *testing.T) {
+	cases := []struct {
+		name       string
+		wantKilled bool
+		wantErr    string
+	}{
+		{"pipe-go-default", true, ""},
+		{"pipe-ignore", false, "EPIPE reported, still alive"},
+		{"pipe-handler", false, "SIGPIPE handler ran"}, // run by Main's idle loop or by the check
+		{"pipe-ignore-released", true, ""},
+	}
+	for _, c := range cases {
+		ws, stderr := runPipeChild(t, c.name)
+		killed := ws.Signaled() && ws.Signal() == syscall.SIGPIPE
+		if killed != c.wantKilled || (!c.wantKilled && ws.ExitStatus() != 0) {
+			t.Errorf("%s: wait status %v (killed by SIGPIPE: %v), want killed %v; stderr %q", c.name, ws, killed, c.wantKilled, stderr)
+		}
+		if !strings.Contains(stderr, c.wantErr) {
+			t.Errorf("%s: stderr %q lacks %q", c.name, stderr, c.wantErr)
+		}
+	}
+}
+
+// POSIX: across exec, an ignored signal stays ignored and a caught one
+// returns to the default. /proc/self/status of an exec'd program shows it.
+func TestExecInheritsDispositions(t *testing.T) {
+	own(t, usr1, Ignore)
+	own(t, usr2, newRecorder())
+	out, err := exec.Command("cat", "/proc/self/status").Output()
+	must(t, err)
+	masks := map[string]uint64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "SigIgn" || k == "SigCgt") {
+			masks[k], _ = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		}
+	}
+	bit := func(sig unix.Signal) uint64 { return 1 << (uint(sig) - 1) }
+	if masks["SigIgn"]&bit(usr1) == 0 {
+		t.Errorf("exec'd child does not ignore SIGUSR1 (SigIgn %#x)", masks["SigIgn"])
+	}
+	if masks["SigIgn"]&bit(usr2) != 0 || masks["SigCgt"]&bit(usr2) != 0 {
+		t.Errorf("exec'd child does not have SIGUSR2 at its default (SigIgn %#x, SigCgt %#x)", masks["SigIgn"], masks["SigCgt"])
+	}
+}
+
+// Installing Default for SIGINT really terminates by SIGINT, as CPython's
+// SIG_DFL does (and unlike the Go runtime's handler, which pysignal never
+// pretends to be).
+func init() {
+	childScenarios["sigint-default"] = func() int {
+		if err := onMain(func() error { _, err := Signal(unix.SIGINT, Default); return err }); err != nil {
+			return 4
+		}
+		fmt.Println("ready")
+		time.Sleep(20 * time.Second)
+		return 5
+	}
+}
+
+func TestDefaultSIGINTTerminatesBySIGINT(t *testing.T) {
+	cmd, _ := startChild(t, "sigint-default")
+	must(t, cmd.Process.Signal(syscall.SIGINT))
+	if ws := waitChild(t, cmd); !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("child status %v, want killed by SIGINT", ws)
+	}
+}
