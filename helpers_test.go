@@ -240,3 +240,6 @@ var errTest = errors.New("handler failed on purpose")
 var errorf = fmt.Errorf
 
 func itoa(i int) string { return fmt.Sprint(i) }
+
+// cWakeupFDValue is the wakeup fd as the C handler sees it.
+func cWakeupFDValue() int32 { return atomic.LoadInt32(cWakeupFD) }

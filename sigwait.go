@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"encoding/binary"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -72,8 +73,12 @@ func sigtimedwait(set *unix.Sigset_t, info *rawSiginfo, ts *unix.Timespec) (int,
 // it: CPython's signal.sigwaitinfo, in the PEP 475 loop (a handled signal
 // outside set interrupts it, its handler runs, and the wait goes on). The
 // signals in set must be blocked in the calling thread, or they are
-// delivered to their handlers instead of waited for.
+// delivered to their handlers instead of waited for. An empty set is refused
+// (ErrInvalidSignal): nothing could end the wait.
 func Sigwaitinfo(set []unix.Signal) (SigInfo, error) {
+	if len(set) == 0 { // nothing could ever end the wait
+		return SigInfo{}, fmt.Errorf("%w: empty signal set", ErrInvalidSignal)
+	}
 	ks, err := kernelSigset(set)
 	if err != nil {
 		return SigInfo{}, err

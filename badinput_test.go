@@ -1,0 +1,157 @@
+//go:build linux
+
+package pysignal
+
+// Every exported function × invalid input: each returns a specific,
+// documented error (errors.Is) and leaves the state unchanged (handlers,
+// sigaction flags, the wakeup fd, the interval timer).
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+// snapshot is the observable state a refused call must not change.
+type snapshot struct {
+	Handlers map[unix.Signal]string
+	Flags    map[unix.Signal]int
+	Wakeup   int32
+	Timer    [2]time.Duration
+}
+
+func takeSnapshot() snapshot {
+	s := snapshot{Handlers: map[unix.Signal]string{}, Flags: map[unix.Signal]int{}}
+	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT, usr1, usr2, alrm, unix.SIGPIPE, unix.SIGCHLD, unix.SIGKILL, unix.SIGSTOP, unix.SIGURG, unix.SIGPROF, unix.SIGSEGV, 34, 64} {
+		h, err := GetSignal(sig)
+		s.Handlers[sig] = fmt.Sprintf("%v %v", h, err)
+		s.Flags[sig], _ = saFlags(sig)
+	}
+	s.Wakeup = cWakeupFDValue()
+	s.Timer[0], s.Timer[1], _ = Getitimer(ItimerReal)
+	s.Timer[0] = s.Timer[0].Truncate(time.Second)
+	return s
+}
+
+func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	invalid := []unix.Signal{0, -1, 65, nsig, 1000}
+	reservedSigs := []unix.Signal{unix.SIGURG, unix.SIGPROF, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, 32, 33}
+	blockingR, _ := pipe(t, 0)
+	var lim unix.Rlimit
+	must(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
+
+	type tc struct {
+		name string
+		call func() error
+		want error
+	}
+	var cases []tc
+	signalFuncs := map[string]func(unix.Signal) error{
+		"Signal":          func(s unix.Signal) error { _, err := Signal(s, newRecorder()); return err },
+		"GetSignal":       func(s unix.Signal) error { _, err := GetSignal(s); return err },
+		"Siginterrupt":    func(s unix.Signal) error { return Siginterrupt(s, false) },
+		"SetInterruptEx":  SetInterruptEx,
+		"RaiseSignal":     RaiseSignal,
+		"Release":         Release,
+		"PthreadKill":     func(s unix.Signal) error { return PthreadKill(MainThreadID(), s) },
+		"PidfdSendSignal": func(s unix.Signal) error { return PidfdSendSignal(-1, s) },
+		"Strsignal":       func(s unix.Signal) error { _, err := Strsignal(s); return err },
+		"Sigwait":         func(s unix.Signal) error { _, err := Sigwait([]unix.Signal{s}); return err },
+		"Sigwaitinfo":     func(s unix.Signal) error { _, err := Sigwaitinfo([]unix.Signal{s}); return err },
+		"Sigtimedwait":    func(s unix.Signal) error { _, _, err := Sigtimedwait([]unix.Signal{s}, 0); return err },
+		"PthreadSigmask":  func(s unix.Signal) error { _, err := PthreadSigmask(SigBlock, []unix.Signal{s}); return err },
+	}
+	// Functions that refuse the runtime's signals (GetSignal, Strsignal and
+	// PidfdSendSignal accept them: reading, describing, or sending to another
+	// process harms nothing here).
+	refusesReserved := map[string]bool{"Signal": true, "Siginterrupt": true, "SetInterruptEx": true, "RaiseSignal": true,
+		"Release": true, "PthreadKill": true, "Sigwait": true, "Sigwaitinfo": true, "Sigtimedwait": true, "PthreadSigmask": true}
+	for name, f := range signalFuncs {
+		for _, sig := range invalid {
+			cases = append(cases, tc{fmt.Sprintf("%s(%d)", name, sig), func() error { return f(sig) }, ErrInvalidSignal})
+		}
+		if refusesReserved[name] {
+			for _, sig := range reservedSigs {
+				cases = append(cases, tc{fmt.Sprintf("%s(%v)", name, sig), func() error { return f(sig) }, ErrReservedSignal})
+			}
+		}
+	}
+	if n := Deliveries(0) + Deliveries(65) + Deliveries(-1); n != 0 {
+		t.Errorf("Deliveries of invalid numbers = %d", n)
+	}
+	if SignalName(0) != "" || SignalName(65) != "" {
+		t.Error("SignalName of invalid numbers is not empty")
+	}
+	cases = append(cases,
+		tc{"Signal(SIGKILL)", func() error { _, err := Signal(unix.SIGKILL, Ignore); return err }, unix.EINVAL},
+		tc{"Signal(SIGSTOP)", func() error { _, err := Signal(unix.SIGSTOP, newRecorder()); return err }, unix.EINVAL},
+		tc{"Signal(nil)", func() error { _, err := Signal(usr1, nil); return err }, ErrInvalidHandler},
+		tc{"Signal(HandlerFunc(nil))", func() error { _, err := Signal(usr1, HandlerFunc(nil)); return err }, ErrInvalidHandler},
+		tc{"Signal(Disposition(2))", func() error { _, err := Signal(usr1, Disposition(2)); return err }, ErrInvalidHandler},
+		tc{"SetWakeupFD(blocking)", func() error { _, err := SetWakeupFD(blockingR, true); return err }, ErrBlockingFD},
+		tc{"SetWakeupFD(closed)", func() error { _, err := SetWakeupFD(int(lim.Cur), true); return err }, unix.EBADF},
+		tc{"SetWakeupFD(-2)", func() error { _, err := SetWakeupFD(-2, true); return err }, unix.EBADF},
+		tc{"Sleep(-1ns)", func() error { return Sleep(-1) }, ErrNegativeTimeout},
+		tc{"Sigtimedwait(-1s)", func() error { _, _, err := Sigtimedwait([]unix.Signal{usr1}, -time.Second); return err }, ErrNegativeTimeout},
+		tc{"Sigwait(empty)", func() error { _, err := Sigwait(nil); return err }, ErrInvalidSignal},
+		tc{"Sigwaitinfo(empty)", func() error { _, err := Sigwaitinfo([]unix.Signal{}); return err }, ErrInvalidSignal},
+		tc{"Sigwait(oversized)", func() error { _, err := Sigwait(append(make([]unix.Signal, 100), 200)); return err }, ErrInvalidSignal},
+		tc{"PthreadSigmask(how)", func() error { _, err := PthreadSigmask(99, nil); return err }, unix.EINVAL},
+		tc{"Setitimer(which)", func() error { _, _, err := Setitimer(7, time.Second, 0); return err }, unix.EINVAL},
+		tc{"Setitimer(-1s)", func() error { _, _, err := Setitimer(ItimerReal, -time.Second, 0); return err }, ErrNegativeTimeout},
+		tc{"Setitimer(interval -1s)", func() error { _, _, err := Setitimer(ItimerReal, time.Second, -time.Second); return err }, ErrNegativeTimeout},
+		tc{"Getitimer(which)", func() error { _, _, err := Getitimer(-1); return err }, unix.EINVAL},
+		tc{"SignalByName(\"\")", func() error { _, err := SignalByName(""); return err }, ErrInvalidSignal},
+		tc{"SignalByName(INT)", func() error { _, err := SignalByName("INT"); return err }, ErrInvalidSignal},
+	)
+	before := takeSnapshot()
+	tried := 0
+	for _, c := range cases {
+		err := onMain(func() error { return c.call() })
+		tried++
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if diff := cmp.Diff(before, takeSnapshot()); diff != "" {
+		t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
+	}
+
+	// Off the main thread.
+	offMain := []tc{
+		{"Signal", func() error { _, err := Signal(usr1, Ignore); return err }, ErrNotMainThread},
+		{"SetWakeupFD", func() error { _, err := SetWakeupFD(-1, true); return err }, ErrNotMainThread},
+		{"OpenWakeup", func() error { _, err := OpenWakeup(); return err }, ErrNotMainThread},
+		{"PthreadSigmask", func() error { _, err := PthreadSigmask(SigBlock, nil); return err }, ErrNotMainThread},
+		{"Release", func() error { return Release(usr1) }, ErrNotMainThread},
+	}
+	for _, c := range offMain {
+		tried++
+		if err := c.call(); !errors.Is(err, c.want) {
+			t.Errorf("%s off the main thread: %v, want ErrNotMainThread", c.name, err)
+		}
+	}
+	var wk *Wakeup
+	must(t, onMain(func() (err error) { wk, err = OpenWakeup(); return err }))
+	if _, err := wk.Wait(-1, 0, 0); !errors.Is(err, ErrNotMainThread) {
+		t.Errorf("Wakeup.Wait off the main thread: %v", err)
+	}
+	if err := wk.Close(); !errors.Is(err, ErrNotMainThread) {
+		t.Errorf("Wakeup.Close off the main thread: %v", err)
+	}
+	must(t, onMain(wk.Close))
+	if err := onMain(wk.Close); !errors.Is(err, ErrWakeupClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := onMain(func() error { return wk.Sleep(-1) }); !errors.Is(err, ErrWakeupClosed) && !errors.Is(err, ErrNegativeTimeout) {
+		t.Errorf("Sleep(-1) on a closed Wakeup: %v", err)
+	}
+	if diff := cmp.Diff(before, takeSnapshot()); diff != "" {
+		t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
+	}
+	t.Logf("%d invalid inputs tried", tried+4)
+}
