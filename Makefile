@@ -4,7 +4,10 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench clean
+.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench soak clean
+
+# make soak SOAK=10m runs the storm soak for that long (make test runs it for 20s).
+SOAK ?= 5m
 
 all: test
 
@@ -52,6 +55,10 @@ $(BUILD):
 	mkdir -p $@
 
 ## bench: the Go benchmarks, then pysig bench (against os/signal, CPython, C)
+## soak: the storm soak, longer (SOAK=duration)
+soak:
+	PYSIGNAL_SOAK=$(SOAK) $(GO) test -race -count=1 -timeout 0 -run '^TestStormSoak$$' -v .
+
 bench: $(BUILD)/latency_floor
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./cmd/pysig bench -floor $(BUILD)/latency_floor

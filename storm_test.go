@@ -1,0 +1,396 @@
+//go:build linux
+
+package pysignal
+
+// The storm soak: a child process sends signals as fast as it can while the
+// main thread moves data through wrapped calls and Wakeup calls, waits with
+// timeouts, and the Go runtime collects garbage and schedules goroutines.
+// PYSIGNAL_SOAK sets how long it runs (default 20s; `make soak` runs longer).
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+var stormSignals = []unix.Signal{usr1, usr2, alrm, unix.SIGCHLD}
+
+func init() {
+	// The storm child: kill(parent, sig) round robin until its time is up;
+	// prints how many it sent.
+	childScenarios["storm"] = func() int {
+		d, err := time.ParseDuration(os.Getenv("PYSIGNAL_STORM_FOR"))
+		if err != nil {
+			return 2
+		}
+		ppid := unix.Getppid()
+		var n int64
+		end := time.Now().Add(d)
+		for time.Now().Before(end) {
+			for i := 0; i < 256; i++ {
+				if unix.Kill(ppid, stormSignals[i%len(stormSignals)]) == nil {
+					n++
+				}
+			}
+		}
+		fmt.Println(n)
+		return 0
+	}
+}
+
+// pattern fills b with a deterministic stream that depends on the offset.
+// Eight bytes a step, so the race detector's instrumentation stays cheap.
+func pattern(b []byte, off int64) {
+	x := uint64(off)*0x9E3779B97F4A7C15 + 1
+	for len(b) >= 8 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		binary.LittleEndian.PutUint64(b, x)
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] = byte(x >> (8 * i))
+	}
+}
+
+// transfer moves n bytes from a peer thread (wrapped Write, off the main
+// thread) to the main thread (read), and returns both SHA-256 sums.
+func transfer(n int64, read func(fd int, p []byte) (int, error)) (sent, got [32]byte, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return sent, got, err
+	}
+	defer unix.Close(p[0])
+	werr := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer unix.Close(p[1])
+		h := sha256.New()
+		buf := make([]byte, 64<<10)
+		for off := int64(0); off < n; {
+			chunk := buf[:min(int64(len(buf)), n-off)]
+			pattern(chunk, off)
+			h.Write(chunk)
+			for len(chunk) > 0 {
+				k, err := Write(p[1], chunk) // wrapped: EINTR here is retried, no handler runs
+				if err != nil {
+					werr <- err
+					return
+				}
+				chunk = chunk[k:]
+				off += int64(k)
+			}
+		}
+		copy(sent[:], h.Sum(nil))
+		werr <- nil
+	}()
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	var total int64
+	for total < n {
+		k, rerr := read(p[0], buf)
+		if rerr != nil {
+			return sent, got, rerr
+		}
+		if k == 0 {
+			break
+		}
+		h.Write(buf[:k])
+		total += int64(k)
+	}
+	copy(got[:], h.Sum(nil))
+	if err := <-werr; err != nil {
+		return sent, got, err
+	}
+	if total != n {
+		return sent, got, fmt.Errorf("read %d bytes, want %d", total, n)
+	}
+	return sent, got, nil
+}
+
+func TestStormSoak(t *testing.T) {
+	soak := 20 * time.Second
+	if v := os.Getenv("PYSIGNAL_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("PYSIGNAL_SOAK=%q: %v", v, err)
+		}
+		soak = d
+	}
+	hook := captureUnraisable(t)
+
+	var offMain atomic.Int64
+	var runs [nsig]atomic.Int64
+	h := HandlerFunc(func(sig unix.Signal) error {
+		if unix.Gettid() != MainThreadID() {
+			offMain.Add(1)
+		}
+		runs[sig].Add(1)
+		return nil
+	})
+	var d0 [nsig]uint64
+	for _, sig := range stormSignals {
+		own(t, sig, h)
+		d0[sig] = Deliveries(sig)
+	}
+	// 22 more owned signals for the nesting check under the storm.
+	var nest []unix.Signal
+	for sig := unix.Signal(34); sig < 34+22; sig++ {
+		own(t, sig, h)
+		nest = append(nest, sig)
+	}
+
+	// The runtime under the storm: garbage, a goroutine that never blocks,
+	// timers, and os/signal on a signal pysignal does not own.
+	stop := make(chan struct{})
+	var gcBefore runtime.MemStats
+	runtime.ReadMemStats(&gcBefore)
+	var ticks, spins, winches atomic.Int64
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	defer signal.Stop(winch)
+	var bg sync.WaitGroup
+	bg.Add(3)
+	go func() { // allocate: GC cycles
+		defer bg.Done()
+		var keep [][]byte
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			keep = append(keep, make([]byte, 64<<10))
+			if len(keep) > 256 {
+				keep = nil
+			}
+		}
+	}()
+	go func() { // a tight loop: only async preemption (SIGURG) can stop it
+		defer bg.Done()
+		for {
+			for i := 0; i < 1<<20; i++ {
+				spins.Add(1)
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	go func() { // timers and os/signal keep working
+		defer bg.Done()
+		tk := time.NewTicker(10 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				ticks.Add(1)
+				unix.Kill(unix.Getpid(), unix.SIGWINCH)
+			case <-winch:
+				winches.Add(1)
+			}
+		}
+	}()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=storm", "PYSIGNAL_STORM_FOR="+soak.String())
+	var childOut strings.Builder
+	cmd.Stdout = &childOut
+	must(t, cmd.Start())
+	start := time.Now()
+
+	var bytesVerified int64
+	var cycles int
+	var lateness []time.Duration
+	var early []string
+	var full [2]int // hook reports during the warn=true / warn=false halves
+	deadline := start.Add(soak + 2*time.Minute)
+	err := onMain(func() error {
+		for cycle := 0; time.Since(start) < soak || cycle == 0; cycle++ {
+			if time.Now().After(deadline) {
+				return errors.New("the soak overran its bound")
+			}
+			// 256 MiB through the wrapped Read, in two halves, each with a
+			// one-page wakeup pipe that nobody drains (it fills at once):
+			// warn=true must report the full pipe, warn=false must not.
+			for half, warn := range []bool{true, false} {
+				var wp [2]int
+				if err := unix.Pipe2(wp[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+					return err
+				}
+				if _, err := unix.FcntlInt(uintptr(wp[1]), unix.F_SETPIPE_SZ, 4096); err != nil {
+					return err
+				}
+				if err := CheckSignals(); err != nil { // reports due before the switch
+					return err
+				}
+				reportsBefore := len(hook.reports())
+				if _, err := SetWakeupFD(wp[1], warn); err != nil {
+					return err
+				}
+				sent, got, err := transfer(128<<20, Read)
+				if err != nil {
+					return fmt.Errorf("cycle %d, wrapped Read: %w", cycle, err)
+				}
+				if sent != got {
+					return fmt.Errorf("cycle %d: received bytes hash %x, sent %x", cycle, got[:8], sent[:8])
+				}
+				bytesVerified += 128 << 20
+				if err := CheckSignals(); err != nil { // a report still due belongs to this half
+					return err
+				}
+				full[half] += len(hook.reports()) - reportsBefore
+				if _, err := SetWakeupFD(-1, true); err != nil {
+					return err
+				}
+				unix.Close(wp[0])
+				unix.Close(wp[1])
+			}
+
+			wk, err := OpenWakeup()
+			if err != nil {
+				return err
+			}
+			sent, got, err := transfer(64<<20, wk.Read)
+			wk.Close()
+			if err != nil {
+				return fmt.Errorf("cycle %d, Wakeup.Read: %w", cycle, err)
+			}
+			if sent != got {
+				return fmt.Errorf("cycle %d (wakeup): received bytes hash %x, sent %x", cycle, got[:8], sent[:8])
+			}
+			bytesVerified += 64 << 20
+
+			// Timeouts never end early under the storm.
+			const want = 50 * time.Millisecond
+			var ep [2]int
+			unix.Pipe2(ep[:], unix.O_CLOEXEC)
+			waits := map[string]func() error{
+				"Sleep": func() error { return Sleep(want) },
+				"Poll": func() error {
+					_, err := Poll([]unix.PollFd{{Fd: int32(ep[0]), Events: unix.POLLIN}}, want)
+					return err
+				},
+				// Signal 60, which nobody sends: while sigtimedwait sleeps the
+				// kernel unblocks the waited signals, so a signal that is sent
+				// (SIGWINCH here) would be taken, correctly ending the wait.
+				"Sigtimedwait": func() error {
+					info, ok, err := Sigtimedwait([]unix.Signal{60}, want)
+					if ok {
+						return fmt.Errorf("took %+v", info)
+					}
+					return err
+				},
+			}
+			for name, w := range waits {
+				t0 := time.Now()
+				if err := w(); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				el := time.Since(t0)
+				if el < want {
+					early = append(early, fmt.Sprintf("%s ended after %v", name, el))
+				}
+				lateness = append(lateness, el-want)
+			}
+			unix.Close(ep[0])
+			unix.Close(ep[1])
+
+			// 22 owned signals pending at once, unblocked together.
+			if err := raisePendingThenUnblock(nest...); err != nil {
+				return err
+			}
+			if err := CheckSignals(); err != nil {
+				return err
+			}
+			cycles++
+		}
+		return nil
+	})
+	close(stop)
+	bg.Wait()
+	if werr := waitForExit(cmd, soak+time.Minute); werr != nil {
+		t.Errorf("storm child: %v", werr)
+	}
+	must(t, err)
+	must(t, onMain(CheckSignals))
+
+	sentSignals, _ := strconv.ParseInt(strings.TrimSpace(childOut.String()), 10, 64)
+	var delivered, handled int64
+	for _, sig := range stormSignals {
+		dv := int64(Deliveries(sig) - d0[sig])
+		r := runs[sig].Load()
+		if r > dv {
+			t.Errorf("%v: %d handler runs for %d C-level deliveries", sig, r, dv)
+		}
+		delivered += dv
+		handled += r
+	}
+	if offMain.Load() != 0 {
+		t.Errorf("%d handler runs off the main thread", offMain.Load())
+	}
+	if len(early) > 0 {
+		t.Errorf("timeouts ended early: %v", early)
+	}
+	if full[0] == 0 {
+		t.Error("the full one-page wakeup pipe with warn=true was never reported")
+	}
+	if full[1] != 0 {
+		t.Errorf("warn=false reported %d times", full[1])
+	}
+	for _, r := range hook.reports() {
+		if !errors.Is(r, unix.EAGAIN) {
+			t.Errorf("unexpected unraisable report: %v", r)
+		}
+	}
+	var gcAfter runtime.MemStats
+	runtime.ReadMemStats(&gcAfter)
+	if gcAfter.NumGC == gcBefore.NumGC || ticks.Load() == 0 || spins.Load() == 0 || winches.Load() == 0 {
+		t.Errorf("the runtime stalled under the storm: GC cycles %d, ticks %d, spins %d, os/signal SIGWINCH %d",
+			gcAfter.NumGC-gcBefore.NumGC, ticks.Load(), spins.Load(), winches.Load())
+	}
+	for _, sig := range nest {
+		if runs[sig].Load() != int64(cycles) {
+			t.Errorf("nested signal %d ran %d times in %d cycles", sig, runs[sig].Load(), cycles)
+		}
+	}
+	slices.Sort(lateness)
+	t.Logf("soak %v: %d cycles, %d MiB verified; %d signals sent, %d C deliveries, %d handler runs; "+
+		"full-pipe reports warn=true %d, warn=false %d; timeout lateness p50 %v max %v; GC cycles %d, os/signal SIGWINCH %d",
+		time.Since(start).Round(time.Millisecond), cycles, bytesVerified>>20, sentSignals, delivered, handled,
+		full[0], full[1], lateness[len(lateness)/2], lateness[len(lateness)-1], gcAfter.NumGC-gcBefore.NumGC, winches.Load())
+}
+
+// waitForExit waits for cmd, killing it after limit.
+func waitForExit(cmd *exec.Cmd, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		return errors.New("did not exit in time")
+	}
+}
