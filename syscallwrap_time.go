@@ -95,19 +95,21 @@ func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int
 // the caller passed (select(2) rewrites them); on return they hold the ready
 // descriptors, as with select(2).
 func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err error) {
-	var r0, w0, e0 unix.FdSet
-	save := func(dst *unix.FdSet, src *unix.FdSet) {
-		if src != nil {
-			*dst = *src
+	// The caller's sets, kept to start every attempt from them; a nil set
+	// stays nil.
+	var saved [3]unix.FdSet
+	sets := [3]*unix.FdSet{r, w, e}
+	for i, s := range sets {
+		if s != nil {
+			saved[i] = *s
 		}
 	}
-	save(&r0, r)
-	save(&w0, w)
-	save(&e0, e)
 	attempt := func(tv *unix.Timeval) (int, error) {
-		save(r, &r0)
-		save(w, &w0)
-		save(e, &e0)
+		for i, s := range sets {
+			if s != nil {
+				*s = saved[i]
+			}
+		}
 		return unix.Select(nfd, r, w, e, tv)
 	}
 	if timeout < 0 {
