@@ -4,7 +4,10 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench soak clean
+.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench soak fuzz clean
+
+# make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
+FUZZTIME ?= 2m
 
 # make soak SOAK=10m runs the storm soak for that long (make test runs it for 20s).
 SOAK ?= 5m
@@ -55,6 +58,10 @@ $(BUILD):
 	mkdir -p $@
 
 ## bench: the Go benchmarks, then pysig bench (against os/signal, CPython, C)
+## fuzz: random API call sequences against a model of CPython's rules
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) .
+
 ## soak: the storm soak, longer (SOAK=duration)
 soak:
 	PYSIGNAL_SOAK=$(SOAK) $(GO) test -race -count=1 -timeout 0 -run '^TestStormSoak$$' -v .
