@@ -56,38 +56,42 @@ func randomBytes(t *testing.T, n int) []byte {
 }
 
 // CPython: OSEINTRTest.test_write (a large write to a slow reader).
+// readN reads n bytes (or until EOF) from a blocking fd, retrying EINTR:
+// the late reader of the write tests.
+func readN(fd, n int) []byte {
+	var all []byte
+	buf := make([]byte, 1<<16)
+	for len(all) < n {
+		k, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if k <= 0 {
+			break
+		}
+		all = append(all, buf[:k]...)
+	}
+	return all
+}
+
 func TestEINTRWrite(t *testing.T) {
 	data := randomBytes(t, 4<<20)
 	lateCall(t, "write", func() (func(), func() error) {
 		r, w := pipe(t, 0)
 		got := make(chan []byte, 1)
-		return func() {
-				var all []byte
-				buf := make([]byte, 1<<16)
-				for len(all) < len(data) {
-					n, err := unix.Read(r, buf)
-					if err == unix.EINTR {
-						continue
-					}
-					if n <= 0 {
-						break
-					}
-					all = append(all, buf[:n]...)
+		return func() { got <- readN(r, len(data)) }, func() error {
+			for rest := data; len(rest) > 0; {
+				n, err := Write(w, rest)
+				if err != nil {
+					return err
 				}
-				got <- all
-			}, func() error {
-				for rest := data; len(rest) > 0; {
-					n, err := Write(w, rest)
-					if err != nil {
-						return err
-					}
-					rest = rest[n:]
-				}
-				if !bytes.Equal(<-got, data) {
-					return errors.New("the reader got other bytes")
-				}
-				return nil
+				rest = rest[n:]
 			}
+			if !bytes.Equal(<-got, data) {
+				return errors.New("the reader got other bytes")
+			}
+			return nil
+		}
 	})
 }
 
@@ -110,37 +114,23 @@ func TestEINTRReadvWritev(t *testing.T) {
 	lateCall(t, "writev", func() (func(), func() error) {
 		r, w := pipe(t, 0)
 		got := make(chan []byte, 1)
-		return func() {
-				var all []byte
-				buf := make([]byte, 1<<16)
-				for len(all) < len(data) {
-					n, err := unix.Read(r, buf)
-					if err == unix.EINTR {
-						continue
-					}
-					if n <= 0 {
-						break
-					}
-					all = append(all, buf[:n]...)
+		return func() { got <- readN(r, len(data)) }, func() error {
+			half := len(data) / 2
+			iovs := [][]byte{data[:half], data[half:]}
+			total := 0
+			for total < len(data) {
+				n, err := Writev(w, iovs)
+				if err != nil {
+					return err
 				}
-				got <- all
-			}, func() error {
-				half := len(data) / 2
-				iovs := [][]byte{data[:half], data[half:]}
-				total := 0
-				for total < len(data) {
-					n, err := Writev(w, iovs)
-					if err != nil {
-						return err
-					}
-					total += n
-					iovs = [][]byte{data[total:]}
-				}
-				if !bytes.Equal(<-got, data) {
-					return errors.New("the reader got other bytes")
-				}
-				return nil
+				total += n
+				iovs = [][]byte{data[total:]}
 			}
+			if !bytes.Equal(<-got, data) {
+				return errors.New("the reader got other bytes")
+			}
+			return nil
+		}
 	})
 }
 

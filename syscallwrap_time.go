@@ -22,11 +22,7 @@ import (
 // the deadline has already passed.
 func retryTimed(name string, timeout time.Duration, call func(left time.Duration) (int, error)) (int, error) {
 	hook := traceHook.Load()
-	var end time.Time
-	if timeout > 0 {
-		end = time.Now().Add(timeout)
-	}
-	left := timeout
+	end, left := deadline(timeout), timeout
 	for {
 		r, err := attempt(hook, name, func() (int, error) { return call(left) })
 		switch {
@@ -45,6 +41,16 @@ func retryTimed(name string, timeout time.Duration, call func(left time.Duration
 			return 0, nil
 		}
 	}
+}
+
+// deadline fixes when a wait of timeout ends, on the monotonic clock. A
+// zero (or negative: forever) timeout reads no clock and gives the zero
+// time, which remaining treats as already passed.
+func deadline(timeout time.Duration) time.Time {
+	if timeout > 0 {
+		return time.Now().Add(timeout)
+	}
+	return time.Time{}
 }
 
 // remaining is the time left until end; the zero end (a zero timeout) has

@@ -127,11 +127,7 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 		}
 	}
 	hook := traceHook.Load()
-	var end time.Time
-	if timeout > 0 {
-		end = time.Now().Add(timeout)
-	}
-	left := timeout
+	end, left := deadline(timeout), timeout
 	for {
 		fds := [2]unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(wk.r), Events: unix.POLLIN}}
 		ms := -1

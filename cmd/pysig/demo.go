@@ -113,16 +113,7 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	defer rescue.Stop()
 
 	// pysignal.Read runs CPython's PEP 475 loop; the trace hook narrates it.
-	prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
-		switch ev.Phase {
-		case pysignal.PhaseExit:
-			say("  %s: %v -> %d, %s", ev.Call, ev.Phase, ev.Result, errnoName(ev.Errno))
-		case pysignal.PhaseCheck:
-			say("  %s: %v -> %v", ev.Call, ev.Phase, ev.Err)
-		default:
-			say("  %s: %v", ev.Call, ev.Phase)
-		}
-	})
+	prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) { say("  %s", describe(ev)) })
 	defer pysignal.SetTraceHook(prev)
 	n, err := pysignal.Read(p[0], make([]byte, 1))
 	if !errors.Is(err, pysignal.ErrKeyboardInterrupt) {
@@ -211,6 +202,17 @@ func drain(fd int) []byte {
 		}
 		out = append(out, buf[:n]...)
 	}
+}
+
+// describe renders one step of the PEP 475 loop.
+func describe(ev pysignal.TraceEvent) string {
+	switch ev.Phase {
+	case pysignal.PhaseExit:
+		return fmt.Sprintf("%s: %v -> %d %s", ev.Call, ev.Phase, ev.Result, errnoName(ev.Errno))
+	case pysignal.PhaseCheck:
+		return fmt.Sprintf("%s: %v -> %v", ev.Call, ev.Phase, ev.Err)
+	}
+	return fmt.Sprintf("%s: %v", ev.Call, ev.Phase)
 }
 
 func errnoName(e unix.Errno) string {

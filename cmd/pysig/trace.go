@@ -73,14 +73,7 @@ func traceOnce(title string, gap time.Duration, wk *pysignal.Wakeup) error {
 		if ev.Call != call {
 			return
 		}
-		switch ev.Phase {
-		case pysignal.PhaseExit:
-			at("    %s: %v -> %d %s", ev.Call, ev.Phase, ev.Result, errnoName(ev.Errno))
-		case pysignal.PhaseCheck:
-			at("    %s: %v -> %v", ev.Call, ev.Phase, ev.Err)
-		default:
-			at("    %s: %v", ev.Call, ev.Phase)
-		}
+		at("    %s", describe(ev))
 		if ev.Phase == pysignal.PhaseEnter && armed.CompareAndSwap(true, false) {
 			at("  * signal lands in the RACE WINDOW (after the check, before the call blocks)")
 			unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
