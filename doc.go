@@ -46,6 +46,22 @@
 // packages retry EINTR themselves; direct golang.org/x/sys/unix calls see it.
 // Siginterrupt(sig, false) asks for SA_RESTART instead.
 //
+// Read, Write, Poll, Accept, Connect, Sleep and the other wrappers make
+// their golang.org/x/sys/unix twin's call in PEP 475's loop: on EINTR they
+// run CheckSignals, return a handler's error unchanged, or retry, with the
+// time that remains for calls with a timeout. SetTraceHook shows the loop's
+// steps, for tests and studies.
+//
+// # The race window, and Wakeup
+//
+// A signal that lands after the last CheckSignals but before a call blocks
+// only trips its flag: the call blocks anyway, and the handler waits until
+// it returns. A process-directed signal handled on another thread does the
+// same. The cure is CPython's wakeup fd, used as asyncio uses it: block
+// only in a poll that includes it. OpenWakeup makes one, and its Wait, Read,
+// Write, Accept and Sleep never miss a signal. docs/race-windows.md shows the
+// race measured with real signals (pysig race).
+//
 // # Differences from CPython
 //
 // Signals the Go runtime needs (SIGURG, SIGPROF, the synchronous faults, and
