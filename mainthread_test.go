@@ -171,37 +171,71 @@ func TestOsSignalNotifyCoexists(t *testing.T) {
 }
 
 // startChild re-runs the test binary as a child scenario (see runChild) and
-// waits for its "ready" line.
-func startChild(t *testing.T, name string) (*exec.Cmd, *strings.Builder) {
+// waits for its "ready" line. The returned output holds the child's other
+// stdout lines; its String waits until the child has closed its stdout.
+func startChild(t *testing.T, name string) (*exec.Cmd, *childOutput) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipe, not StdoutPipe: Wait closes a StdoutPipe as soon as the
+	// child exits, which can cut the reader off before it has read the
+	// last lines.
+	r, w, err := os.Pipe()
 	must(t, err)
+	cmd.Stdout = w
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	must(t, cmd.Start())
-	ready := make(chan string, 1)
-	out := &strings.Builder{}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	out := &childOutput{done: make(chan struct{})}
+	ready := make(chan struct{})
 	go func() {
-		sc := bufio.NewScanner(stdout)
+		defer close(out.done)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		said := false
 		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ready <- "ready"
+			if sc.Text() == "ready" && !said {
+				said = true
+				close(ready)
 				continue
 			}
-			out.WriteString(sc.Text() + "\n")
+			out.b.WriteString(sc.Text() + "\n")
 		}
-		close(ready)
 	}()
 	select {
 	case <-ready:
+	case <-out.done:
+		cmd.Process.Kill()
+		t.Fatalf("child %s closed its stdout without saying ready; stderr: %s", name, stderr.String())
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("child %s not ready within 10s; stderr: %s", name, stderr.String())
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
 	return cmd, out
+}
+
+// childOutput is a child's stdout after its "ready" line, filled by one
+// reader goroutine.
+type childOutput struct {
+	b    strings.Builder // written only by the reader, read after done
+	done chan struct{}   // closed when the reader has seen EOF
+}
+
+// String returns everything the child wrote after "ready", once the child
+// has closed its stdout (it has exited), or what there is after 10 s.
+func (o *childOutput) String() string {
+	select {
+	case <-o.done:
+		return o.b.String()
+	case <-time.After(10 * time.Second):
+		return "(child's stdout still open after 10s)"
+	}
 }
 
 // waitChild waits (bounded) for the child and returns its wait status.
