@@ -25,6 +25,8 @@ func runChild(name string) int {
 		fmt.Println("ready")
 		time.Sleep(20 * time.Second) // the parent's SIGINT ends this
 		return 4
+	case "hold-lock-until-killed":
+		return childHoldLockUntilKilled()
 	}
 	if f, ok := childScenarios[name]; ok {
 		return f()
@@ -71,4 +73,24 @@ func childKeyboardInterrupt() int {
 		code = 5
 	})
 	return code
+}
+
+// childHoldLockUntilKilled takes a POSIX write lock on the file named by
+// PYSIGNAL_LOCK_PATH, says "ready", and keeps the lock until the parent kills
+// it (a POSIX record lock belongs to a process: only another process can hold
+// one against the test).
+func childHoldLockUntilKilled() int {
+	fd, err := unix.Open(os.Getenv("PYSIGNAL_LOCK_PATH"), unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 4
+	}
+	fmt.Println("ready")
+	time.Sleep(30 * time.Second) // the parent kills it long before
+	return 5
 }
