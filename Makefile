@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck vet gotest ctest asyncsafe bench soak fuzz clean
+.PHONY: all demo test fmtcheck tidy vet gotest ctest asyncsafe bench soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -19,11 +19,15 @@ demo:
 	$(GO) run ./cmd/pysig demo
 
 ## test: every check CI runs
-test: fmtcheck vet gotest ctest asyncsafe
+test: fmtcheck tidy vet gotest ctest asyncsafe
 
 fmtcheck:
 	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum list exactly what the code imports.
+tidy:
+	$(GO) mod tidy -diff
 
 vet:
 	$(GO) vet ./...
