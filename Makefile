@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck tidy vet gotest ctest asyncsafe bench soak fuzz clean
+.PHONY: all demo test fmtcheck tidy vet staticcheck gotest ctest asyncsafe bench soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -19,7 +19,7 @@ demo:
 	$(GO) run ./cmd/pysig demo
 
 ## test: every check CI runs
-test: fmtcheck tidy vet gotest ctest asyncsafe
+test: fmtcheck tidy vet staticcheck gotest ctest asyncsafe
 
 fmtcheck:
 	@out=$$(gofmt -l .); \
@@ -31,6 +31,12 @@ tidy:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck, pinned: go run fetches this exact version through the module
+# proxy (cached after the first run), so it needs no install step.
+STATICCHECK_VERSION := v0.8.2
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 gotest:
 	$(GO) test -race -count=1 -timeout 8m ./...

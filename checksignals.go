@@ -101,20 +101,19 @@ type UnraisableHook func(*UnraisableError)
 
 var unraisableHook atomic.Pointer[UnraisableHook]
 
-// SetUnraisableHook installs h and returns the previous hook; nil restores
-// the default, which writes "pysignal: <Msg>: <Err>" to standard error.
+// SetUnraisableHook installs h (nil: the default, which writes
+// "pysignal: <Msg>: <Err>" to standard error) and returns a function that
+// puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
 // Reports go to the hook for: a failed wakeup-fd write (at the next
 // CheckSignals), a signal ignored due to a race, and a handler error in
 // Main's idle loop. Safe to call from any goroutine.
-func SetUnraisableHook(h UnraisableHook) (old UnraisableHook) {
+func SetUnraisableHook(h UnraisableHook) (restore func()) {
 	var p *UnraisableHook
 	if h != nil {
 		p = &h
 	}
-	if prev := unraisableHook.Swap(p); prev != nil {
-		return *prev
-	}
-	return defaultUnraisableHook
+	prev := unraisableHook.Swap(p)
+	return func() { unraisableHook.Store(prev) }
 }
 
 func defaultUnraisableHook(e *UnraisableError) {

@@ -398,7 +398,7 @@ func TestEINTRConnect(t *testing.T) {
 		}
 		defer unix.Close(fd)
 		var connects, eintrs, polls int
-		old := SetTraceHook(func(ev TraceEvent) {
+		restore := SetTraceHook(func(ev TraceEvent) {
 			switch {
 			case ev.Call == "connect" && ev.Phase == PhaseEnter:
 				connects++
@@ -408,7 +408,7 @@ func TestEINTRConnect(t *testing.T) {
 				polls++
 			}
 		})
-		defer SetTraceHook(old)
+		defer restore()
 		go func() { // the late peer: make room, then take our connection
 			time.Sleep(peerDelay)
 			for i := 0; i < 2; i++ {

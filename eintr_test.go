@@ -68,7 +68,7 @@ type eintrCounter struct {
 
 func countEINTR(t *testing.T, call string) *eintrCounter {
 	c := &eintrCounter{}
-	old := SetTraceHook(func(ev TraceEvent) {
+	t.Cleanup(SetTraceHook(func(ev TraceEvent) {
 		if ev.Call != call {
 			return
 		}
@@ -78,8 +78,7 @@ func countEINTR(t *testing.T, call string) *eintrCounter {
 			c.eintr++
 		}
 		c.mu.Unlock()
-	})
-	t.Cleanup(func() { SetTraceHook(old) })
+	}))
 	return c
 }
 

@@ -117,7 +117,7 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		}
 	}
 	var races int
-	old := SetUnraisableHook(func(e *UnraisableError) {
+	restore := SetUnraisableHook(func(e *UnraisableError) {
 		if errors.Is(e, ErrIgnoredSignal) {
 			races++
 		}
@@ -127,7 +127,7 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		return err
 	}
 	defer func() {
-		SetUnraisableHook(old)
+		restore()
 		SetWakeupFD(-1, true)
 		unix.Close(p[0])
 		unix.Close(p[1])

@@ -187,7 +187,7 @@ type captureHook struct {
 
 func captureUnraisable(t *testing.T) *captureHook {
 	c := &captureHook{got: make(chan struct{}, 100)}
-	old := SetUnraisableHook(func(e *UnraisableError) {
+	t.Cleanup(SetUnraisableHook(func(e *UnraisableError) {
 		c.mu.Lock()
 		c.errs = append(c.errs, e)
 		c.mu.Unlock()
@@ -195,8 +195,7 @@ func captureUnraisable(t *testing.T) *captureHook {
 		case c.got <- struct{}{}:
 		default:
 		}
-	})
-	t.Cleanup(func() { SetUnraisableHook(old) })
+	}))
 	return c
 }
 

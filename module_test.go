@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os/exec"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -83,18 +84,13 @@ func TestItimerVirtual(t *testing.T) {
 	_, _, err := Setitimer(ItimerVirtual, 30*time.Millisecond, 20*time.Millisecond)
 	must(t, err)
 	t.Cleanup(func() { Setitimer(ItimerVirtual, 0, 0) })
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+	var stop atomic.Bool
+	go func() { // burn user CPU time, which is what ITIMER_VIRTUAL counts
+		for !stop.Load() {
 		}
 	}()
 	rec.waitRun(t, "ITIMER_VIRTUAL")
-	close(stop)
+	stop.Store(true)
 	if _, i, err := Getitimer(ItimerVirtual); err != nil || i != 20*time.Millisecond {
 		t.Errorf("Getitimer(ItimerVirtual) interval %v, %v; want 20ms", i, err)
 	}

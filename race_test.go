@@ -29,12 +29,11 @@ const raceDelay = 300 * time.Millisecond
 // the first time call reaches phase, and reports whether it fired.
 func injectAt(t *testing.T, call string, phase TracePhase, sig unix.Signal) *atomic.Bool {
 	fired := &atomic.Bool{}
-	old := SetTraceHook(func(ev TraceEvent) {
+	t.Cleanup(SetTraceHook(func(ev TraceEvent) {
 		if ev.Call == call && ev.Phase == phase && fired.CompareAndSwap(false, true) {
 			unix.Tgkill(unix.Getpid(), MainThreadID(), sig)
 		}
-	})
-	t.Cleanup(func() { SetTraceHook(old) })
+	}))
 	return fired
 }
 

@@ -36,22 +36,22 @@ func Alarm(seconds uint) (previous uint) {
 	return previous
 }
 
-// Setitimer arms timer which to fire after seconds and then every interval
-// (0 for once), or disarms it when seconds is 0, and returns the previous
+// Setitimer arms timer which to fire after value and then every interval
+// (0 for once), or disarms it when value is 0, and returns the previous
 // setting: CPython's signal.setitimer. Durations are rounded up to the
 // microsecond, so a tiny positive value still arms the timer (bpo-30807).
 // A negative duration gives ErrNegativeTimeout; an unknown which gives an
 // *ItimerError wrapping EINVAL. ItimerProf delivers SIGPROF, which the Go
 // runtime's profiler also uses.
-func Setitimer(which int, seconds, interval time.Duration) (oldSeconds, oldInterval time.Duration, err error) {
-	if seconds < 0 || interval < 0 {
-		return 0, 0, fmt.Errorf("%w: setitimer(%v, %v)", ErrNegativeTimeout, seconds, interval)
+func Setitimer(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
+	if value < 0 || interval < 0 {
+		return 0, 0, fmt.Errorf("%w: setitimer(%v, %v)", ErrNegativeTimeout, value, interval)
 	}
 	if err := checkWhich("setitimer", which); err != nil {
 		return 0, 0, err
 	}
 	old, err := unix.Setitimer(unix.ItimerWhich(which), unix.Itimerval{
-		Value:    ceilTimeval(seconds),
+		Value:    ceilTimeval(value),
 		Interval: ceilTimeval(interval),
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func Setitimer(which int, seconds, interval time.Duration) (oldSeconds, oldInter
 
 // Getitimer returns the time left on timer which and its interval: CPython's
 // signal.getitimer.
-func Getitimer(which int) (seconds, interval time.Duration, err error) {
+func Getitimer(which int) (value, interval time.Duration, err error) {
 	if err := checkWhich("getitimer", which); err != nil {
 		return 0, 0, err
 	}

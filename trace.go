@@ -53,20 +53,23 @@ type TraceHook func(TraceEvent)
 
 var traceHook atomic.Pointer[TraceHook]
 
-// SetTraceHook installs h (nil removes it) and returns the previous hook.
+// SetTraceHook installs h (nil removes it) and returns a function that puts
+// back the hook it replaced, so a caller scopes its hook with
+//
+//	defer pysignal.SetTraceHook(h)()
+//
+// Restores nest like defers: undo them in reverse order.
 //
 // It is a testing and study tool, beyond CPython: it shows the PEP 475 loop
 // step by step, and lets a test act at an exact step, e.g. send a signal at
 // PhaseEnter to land in the race window. A hook slows every wrapped call and
 // runs inside it; keep it short and never call wrapped functions from it.
 // With no hook installed, the cost is one atomic load per call.
-func SetTraceHook(h TraceHook) (old TraceHook) {
+func SetTraceHook(h TraceHook) (restore func()) {
 	var p *TraceHook
 	if h != nil {
 		p = &h
 	}
-	if prev := traceHook.Swap(p); prev != nil {
-		return *prev
-	}
-	return nil
+	prev := traceHook.Swap(p)
+	return func() { traceHook.Store(prev) }
 }

@@ -113,8 +113,7 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	defer rescue.Stop()
 
 	// pysignal.Read runs CPython's PEP 475 loop; the trace hook narrates it.
-	prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) { say("  %s", describe(ev)) })
-	defer pysignal.SetTraceHook(prev)
+	defer pysignal.SetTraceHook(func(ev pysignal.TraceEvent) { say("  %s", describe(ev)) })()
 	n, err := pysignal.Read(p[0], make([]byte, 1))
 	if !errors.Is(err, pysignal.ErrKeyboardInterrupt) {
 		return fmt.Errorf("read returned %d, %v: expected KeyboardInterrupt", n, err)

@@ -152,14 +152,14 @@ func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt
 			phase = pysignal.PhaseExit
 		}
 		fired := false
-		prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
+		restore := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
 			if ev.Call == call && ev.Phase == phase && !fired {
 				fired = true
 				sentAt.Store(time.Now().UnixNano())
 				unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
 			}
 		})
-		defer pysignal.SetTraceHook(prev)
+		defer restore()
 		offset = 0
 	}
 

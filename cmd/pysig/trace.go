@@ -69,7 +69,7 @@ func traceOnce(title string, gap time.Duration, wk *pysignal.Wakeup) error {
 		call, read = "poll", wk.Read
 	}
 	var armed atomic.Bool // inject into the race window at the next PhaseEnter
-	prev := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
+	restore := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
 		if ev.Call != call {
 			return
 		}
@@ -80,7 +80,7 @@ func traceOnce(title string, gap time.Duration, wk *pysignal.Wakeup) error {
 			at("    C handler has tripped the flag; deliveries of SIGUSR1: %d", pysignal.Deliveries(unix.SIGUSR1))
 		}
 	})
-	defer pysignal.SetTraceHook(prev)
+	defer restore()
 
 	go func() {
 		for i := 1; i <= 2; i++ {
