@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck tidy vet staticcheck gotest ctest asyncsafe bench soak fuzz clean
+.PHONY: all demo test fmtcheck tidy vet staticcheck gotest portable ctest asyncsafe bench soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -19,7 +19,7 @@ demo:
 	$(GO) run ./cmd/pysig demo
 
 ## test: every check CI runs
-test: fmtcheck tidy vet staticcheck gotest ctest asyncsafe
+test: fmtcheck tidy vet staticcheck gotest portable ctest asyncsafe
 
 fmtcheck:
 	@out=$$(gofmt -l .); \
@@ -40,6 +40,17 @@ staticcheck:
 
 gotest:
 	$(GO) test -race -count=1 -timeout 8m ./...
+
+## portable: where pysignal cannot work (not Linux, or cgo off) it still
+## compiles, and every function says what is missing. Windows is out: the API
+## uses x/sys/unix types (unix.Signal, unix.Sockaddr, ...) that it lacks.
+PORTABLE := darwin/arm64 freebsd/amd64 linux/amd64
+portable:
+	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestUnsupported$$' .
+	@for t in $(PORTABLE); do \
+		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./cmd/pysig"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/pysig || exit 1; \
+	done
 
 ## ctest: the C core on its own, under AddressSanitizer and UBSan
 ctest: $(BUILD)/handler_test

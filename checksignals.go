@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
@@ -77,53 +77,4 @@ func callHandler(h Handler, sig unix.Signal) (err error) {
 	err = h.Handle(sig)
 	returned = true
 	return err
-}
-
-// An UnraisableError is an error that happened where nobody could receive
-// it, handed to the unraisable hook: CPython's sys.unraisablehook argument.
-type UnraisableError struct {
-	// Msg says what was being done, as CPython's err_msg does, e.g.
-	// "Exception ignored when trying to write to the signal wakeup fd".
-	Msg string
-	// Err is the error itself (an *os.SyscallError for a failed wakeup
-	// write, ErrIgnoredSignal wrapped, or a handler's error).
-	Err error
-}
-
-func (e *UnraisableError) Error() string { return e.Msg + ": " + e.Err.Error() }
-
-// Unwrap returns Err, so errors.Is sees through an UnraisableError.
-func (e *UnraisableError) Unwrap() error { return e.Err }
-
-// An UnraisableHook receives deferred errors: CPython's sys.unraisablehook.
-// It runs on the main thread, inside CheckSignals or Main's idle loop.
-type UnraisableHook func(*UnraisableError)
-
-var unraisableHook atomic.Pointer[UnraisableHook]
-
-// SetUnraisableHook installs h (nil: the default, which writes
-// "pysignal: <Msg>: <Err>" to standard error) and returns a function that
-// puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
-// Reports go to the hook for: a failed wakeup-fd write (at the next
-// CheckSignals), a signal ignored due to a race, and a handler error in
-// Main's idle loop. Safe to call from any goroutine.
-func SetUnraisableHook(h UnraisableHook) (restore func()) {
-	var p *UnraisableHook
-	if h != nil {
-		p = &h
-	}
-	prev := unraisableHook.Swap(p)
-	return func() { unraisableHook.Store(prev) }
-}
-
-func defaultUnraisableHook(e *UnraisableError) {
-	fmt.Fprintf(os.Stderr, "pysignal: %v\n", e)
-}
-
-func reportUnraisable(e *UnraisableError) {
-	if p := unraisableHook.Load(); p != nil {
-		(*p)(e)
-		return
-	}
-	defaultUnraisableHook(e)
 }

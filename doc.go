@@ -74,6 +74,18 @@
 // installs DefaultIntHandler. docs/design.md lists every CPython function,
 // its counterpart here, and every difference.
 //
+// # Platforms
+//
+// The package needs Linux and cgo: Linux for its system calls and signal
+// numbers, cgo for the C handler. linux/amd64 and linux/arm64 are tested.
+// Elsewhere (another system, or CGO_ENABLED=0, the default when cross
+// compiling) it still compiles with the same API, less the part built on
+// x/sys/unix types that only Linux has (EpollWait, Waitid, Setitimer,
+// Getitimer and their constants) on other systems, and every function
+// returning an error returns one wrapping errors.ErrUnsupported that says
+// "pysignal needs Linux and cgo"; Main and Call just run their function.
+// Windows is out of reach: the API is written in x/sys/unix types.
+//
 // A signal the package owns is no longer delivered to os/signal.Notify
 // channels (the C handler does not chain to the Go runtime's); os/signal
 // keeps working for every other signal.

@@ -1,13 +1,6 @@
-//go:build linux
-
 package pysignal
 
-import (
-	"errors"
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "errors"
 
 // Errors returned by the package. Wrapped errors carry details (the signal
 // number, the fd); test for them with errors.Is.
@@ -48,36 +41,20 @@ var (
 	// through this package) before CheckSignals ran: CPython's OSError
 	// "Signal N ignored due to race condition" (bpo-43406).
 	ErrIgnoredSignal = errors.New("pysignal: signal ignored due to race condition")
+
+	// ErrWakeupClosed is returned by the methods of a closed Wakeup.
+	ErrWakeupClosed = errors.New("pysignal: wakeup is closed")
 )
 
-// reserved lists the signals the Go runtime or glibc need.
-var reserved = [nsig]bool{
-	unix.SIGURG:  true,
-	unix.SIGPROF: true,
-	unix.SIGSEGV: true,
-	unix.SIGBUS:  true,
-	unix.SIGFPE:  true,
-	unix.SIGILL:  true,
-	unix.SIGTRAP: true,
-	32:           true, // glibc SIGCANCEL
-	33:           true, // glibc SIGSETXID
+// An ItimerError is a failure of Setitimer or Getitimer: CPython's
+// signal.ItimerError (a subclass of OSError). Err is the errno, for
+// errors.Is.
+type ItimerError struct {
+	Op  string // "setitimer" or "getitimer"
+	Err error
 }
 
-// checkRange rejects numbers outside 1..NSIG-1.
-func checkRange(sig unix.Signal) error {
-	if sig < 1 || sig >= nsig {
-		return fmt.Errorf("%w: %d", ErrInvalidSignal, int(sig))
-	}
-	return nil
-}
+func (e *ItimerError) Error() string { return "pysignal: " + e.Op + ": " + e.Err.Error() }
 
-// checkOwnable rejects numbers out of range and signals the runtime needs.
-func checkOwnable(sig unix.Signal) error {
-	if err := checkRange(sig); err != nil {
-		return err
-	}
-	if reserved[sig] {
-		return fmt.Errorf("%w: %d (%v)", ErrReservedSignal, int(sig), sig)
-	}
-	return nil
-}
+// Unwrap returns Err.
+func (e *ItimerError) Unwrap() error { return e.Err }

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
@@ -8,14 +8,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-)
-
-// Signal mask operations, for PthreadSigmask (CPython's signal.SIG_BLOCK,
-// SIG_UNBLOCK, SIG_SETMASK).
-const (
-	SigBlock   = unix.SIG_BLOCK
-	SigUnblock = unix.SIG_UNBLOCK
-	SigSetmask = unix.SIG_SETMASK
 )
 
 // PthreadSigmask changes the main thread's signal mask and returns the old

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
@@ -9,56 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// A Handler is a Go-level signal handler: CPython's Python-level handler
-// function. Handle runs on the main thread, at a safe point (CheckSignals),
-// never in signal context. A non-nil error stops CheckSignals, which returns
-// it unchanged; this is the counterpart of a handler raising an exception.
-type Handler interface {
-	Handle(sig unix.Signal) error
-}
-
-// HandlerFunc adapts a function to Handler. Func values are not comparable
-// in Go: compare handlers of this type only against Default, Ignore and
-// DefaultIntHandler (which is safe), never against each other.
-type HandlerFunc func(sig unix.Signal) error
-
-// Handle calls f(sig).
-func (f HandlerFunc) Handle(sig unix.Signal) error { return f(sig) }
-
-// Disposition is the type of the two non-function handlers, Default and
-// Ignore. They are comparable constants: h == pysignal.Default never panics.
-type Disposition int
-
-const (
-	// Default is CPython's signal.SIG_DFL: the kernel's default action.
-	Default Disposition = 0
-	// Ignore is CPython's signal.SIG_IGN: the kernel discards the signal.
-	Ignore Disposition = 1
-)
-
-// Handle does nothing: Default and Ignore act in the kernel, not in Go.
-func (Disposition) Handle(unix.Signal) error { return nil }
-
-func (d Disposition) String() string {
-	if d == Ignore {
-		return "SIG_IGN"
-	}
-	return "SIG_DFL"
-}
-
-// DefaultIntHandler is CPython's signal.default_int_handler: it returns
-// ErrKeyboardInterrupt. Importing pysignal does not install it; a program
-// that wants CPython's Ctrl-C behaviour asks for it:
-//
-//	pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler)
-var DefaultIntHandler Handler = keyboardInterrupt{}
-
-type keyboardInterrupt struct{}
-
-func (keyboardInterrupt) Handle(unix.Signal) error { return ErrKeyboardInterrupt }
-
-func (keyboardInterrupt) String() string { return "default_int_handler" }
 
 // handlerBox holds one Handler; the table stores pointers to boxes so that
 // any goroutine can read an entry while the main thread replaces it.

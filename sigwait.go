@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
@@ -10,20 +10,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// SigInfo is CPython's signal.struct_siginfo: what sigwaitinfo(2) and
-// sigtimedwait(2) report about the signal they took. Pid, Uid, Status and
-// Band are read from the kernel's union whatever the signal, as CPython does;
-// which of them mean something depends on Signo and Code.
-type SigInfo struct {
-	Signo  unix.Signal // si_signo
-	Code   int32       // si_code (0, SI_USER, for kill/raise/tgkill on Linux)
-	Errno  int32       // si_errno
-	Pid    int32       // si_pid
-	Uid    uint32      // si_uid
-	Status int32       // si_status (SIGCHLD)
-	Band   int64       // si_band (SIGPOLL), sharing storage with Pid and Uid
-}
 
 // rawSiginfo is the kernel's siginfo_t on 64-bit Linux.
 type rawSiginfo struct {

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
@@ -8,26 +8,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// Interval timers, for Setitimer and Getitimer (CPython's signal.ITIMER_*).
-const (
-	ItimerReal    = int(unix.ItimerReal)    // real time; SIGALRM on expiry
-	ItimerVirtual = int(unix.ItimerVirtual) // process user time; SIGVTALRM
-	ItimerProf    = int(unix.ItimerProf)    // user + system time; SIGPROF (the Go profiler's signal)
-)
-
-// An ItimerError is a failure of Setitimer or Getitimer: CPython's
-// signal.ItimerError (a subclass of OSError). Err is the errno, for
-// errors.Is.
-type ItimerError struct {
-	Op  string // "setitimer" or "getitimer"
-	Err error
-}
-
-func (e *ItimerError) Error() string { return "pysignal: " + e.Op + ": " + e.Err.Error() }
-
-// Unwrap returns Err.
-func (e *ItimerError) Unwrap() error { return e.Err }
 
 // Alarm arranges for SIGALRM in seconds seconds (0 cancels) and returns the
 // seconds left on the previous alarm: CPython's signal.alarm.

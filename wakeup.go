@@ -1,9 +1,8 @@
-//go:build linux
+//go:build linux && cgo
 
 package pysignal
 
 import (
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -51,9 +50,6 @@ func OpenWakeup() (*Wakeup, error) {
 	}
 	return &Wakeup{r: p[0], w: p[1], prevFD: prev, prevWarn: prevWarn}, nil
 }
-
-// ErrWakeupClosed is returned by the methods of a closed Wakeup.
-var ErrWakeupClosed = errors.New("pysignal: wakeup is closed")
 
 // Close uninstalls the wakeup fd, restoring the one installed before
 // OpenWakeup (if the wakeup fd is still this Wakeup's), and closes the pipe.

@@ -1,0 +1,11 @@
+// Command pysig shows and studies pysignal's CPython-style signal handling.
+//
+//	pysig demo    the short tour: Ctrl-C (or a SIGINT the demo sends itself)
+//	              interrupts a blocking read with KeyboardInterrupt; the
+//	              wakeup-fd bytes and handler order of signals that arrive
+//	              together; the race window shown once each way.
+//	pysig race    measures the race window: the naive loop against the
+//	              wakeup-fd loop, with real signals.
+//	pysig trace   the PEP 475 loop's phases as a live timeline.
+//	pysig bench   pysignal against os/signal, CPython and the C floor.
+package main
