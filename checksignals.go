@@ -24,6 +24,12 @@ import (
 // the pending flag is set again so the remaining signals run at the next
 // call, and the error is returned unchanged. A handler that panics leaves the
 // remaining signals pending in the same way and the panic propagates.
+//
+// Handlers nest: a handler that makes a wrapped blocking call, or calls
+// CheckSignals, runs the handlers of signals that arrive meanwhile, itself
+// included. With MaxHandlerNesting handlers already running, CheckSignals
+// runs nothing and returns ErrRecursion, leaving the signals pending for a
+// check further out.
 func CheckSignals() error {
 	if atomic.LoadInt32(cIsTripped) == 0 {
 		return nil
@@ -35,6 +41,9 @@ func CheckSignals() error {
 func runPending() error {
 	if !onMainThread() {
 		return nil
+	}
+	if handlerDepth >= MaxHandlerNesting {
+		return ErrRecursion // the pending flag stays set
 	}
 	// Clear the global flag first: a signal that arrives during the scan
 	// sets it again, and at worst the next call scans for nothing.
@@ -65,11 +74,17 @@ func runPending() error {
 	return nil
 }
 
+// handlerDepth counts the handlers running on the main thread, the only
+// thread that runs them.
+var handlerDepth int
+
 // callHandler runs one handler. If it fails or panics, the pending flag is
 // set again so the signals after it in the scan run at the next check.
 func callHandler(h Handler, sig unix.Signal) (err error) {
 	returned := false
+	handlerDepth++
 	defer func() {
+		handlerDepth--
 		if !returned || err != nil {
 			atomic.StoreInt32(cIsTripped, 1)
 		}

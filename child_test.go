@@ -3,8 +3,11 @@
 package pysignal
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -93,4 +96,89 @@ func childHoldLockUntilKilled() int {
 	fmt.Println("ready")
 	time.Sleep(30 * time.Second) // the parent kills it long before
 	return 5
+}
+
+// mainThreadChildren are child scenarios that run on the main thread in
+// place of the test binary's Main: each calls Main, MainContext or Exit
+// itself, and never returns normally when it exits through Exit.
+var mainThreadChildren = map[string]func(){
+	"exit-nil":            func() { Exit(nil) },
+	"exit-code-3":         func() { Exit(ExitCode(3)) },
+	"exit-wrapped-code-4": func() { Exit(fmt.Errorf("giving up: %w", ExitCode(4))) },
+	"exit-other":          func() { Exit(errors.New("boom: it broke")) },
+	"exit-keyboard-interrupt": func() {
+		Exit(ErrKeyboardInterrupt)
+	},
+	// os/signal wants SIGINT: the runtime's handler must not get the
+	// signal Exit raises, or it would feed the channel instead of dying.
+	"exit-keyboard-interrupt-notify": func() {
+		signal.Notify(make(chan os.Signal, 1), os.Interrupt)
+		Exit(ErrKeyboardInterrupt)
+	},
+	// The package owns SIGINT (DefaultIntHandler) and the main thread
+	// blocks it: Exit must still die by it.
+	"exit-keyboard-interrupt-owned-blocked": func() {
+		if _, err := Signal(unix.SIGINT, DefaultIntHandler); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(5)
+		}
+		unix.PthreadSigmask(unix.SIG_BLOCK, sigset(unix.SIGINT), nil)
+		Exit(fmt.Errorf("reading: %w", ErrKeyboardInterrupt))
+	},
+	// Main's fn calls Goexit: Main must say so, not wait forever.
+	"main-fn-goexit": func() {
+		Main(func() int { runtime.Goexit(); return 0 })
+	},
+	// A handler run by the idle loop calls Goexit, then fn makes a Call:
+	// the program must end with a message, not hang in Call.
+	"main-handler-goexit": func() {
+		Main(func() int {
+			Call(func() {
+				Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { runtime.Goexit(); return nil }))
+			})
+			unix.Kill(unix.Getpid(), unix.SIGUSR1)
+			for i := 0; i < 1000; i++ {
+				Call(func() {})
+			}
+			return 0
+		})
+	},
+	// A handler panics in the idle loop; the panic is recovered around
+	// Main; Main must then work again (exit status 7 comes from the second
+	// Main's fn).
+	"main-recovered-panic": func() {
+		func() {
+			defer func() { fmt.Fprintln(os.Stderr, "recovered:", recover()) }()
+			Main(func() int {
+				Call(func() {
+					Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { panic("handler panic") }))
+				})
+				unix.Kill(unix.Getpid(), unix.SIGUSR1)
+				select {} // the first Main ends by the panic, not by fn
+			})
+		}()
+		Signal(unix.SIGUSR1, Default)
+		os.Exit(Main(func() int {
+			var tid int
+			Call(func() { tid = unix.Gettid() })
+			if tid != MainThreadID() {
+				return 6
+			}
+			return 7
+		}))
+	},
+	// Ctrl-C while Main's main thread is idle, with no unraisable hook:
+	// the process ends by SIGINT, as CPython's uncaught KeyboardInterrupt.
+	"main-idle-keyboard-interrupt": func() {
+		os.Exit(Main(func() int {
+			var err error
+			Call(func() { _, err = Signal(unix.SIGINT, DefaultIntHandler) })
+			if err != nil {
+				return 3
+			}
+			fmt.Println("ready")
+			time.Sleep(20 * time.Second) // the parent's SIGINT ends the process
+			return 4
+		}))
+	},
 }

@@ -94,6 +94,9 @@ func init() {
 	}
 	childScenarios["pipe-handler"] = func() int {
 		h := HandlerFunc(func(unix.Signal) error { return errors.New("SIGPIPE handler ran") })
+		// If Main's idle loop runs the handler, its error goes to this
+		// hook (without one it would end the process through Exit).
+		SetUnraisableHook(func(e *UnraisableError) { fmt.Fprintln(os.Stderr, "handler:", e.Err) })
 		if err := onMain(func() error { return set(h) }); err != nil {
 			return 4
 		}

@@ -670,6 +670,7 @@ func TestEINTRFcntlLock(t *testing.T) {
 
 // A handler error ends every wrapped call at once, with that error.
 func TestHandlerErrorAbortsEveryCall(t *testing.T) {
+	captureUnraisable(t) // the idle loop's handler errors, between the calls
 	s := startStorm(t)
 	stop := errors.New("stop: handler error")
 	s.err.Store(&stop)

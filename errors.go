@@ -1,6 +1,9 @@
 package pysignal
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // Errors returned by the package. Wrapped errors carry details (the signal
 // number, the fd); test for them with errors.Is.
@@ -58,3 +61,26 @@ func (e *ItimerError) Error() string { return "pysignal: " + e.Op + ": " + e.Err
 
 // Unwrap returns Err.
 func (e *ItimerError) Unwrap() error { return e.Err }
+
+// MaxHandlerNesting is how many handlers may run nested inside each other
+// before CheckSignals refuses to run one more with ErrRecursion: CPython's
+// default recursion limit (sys.getrecursionlimit()), which stops a handler
+// that re-enters itself with RecursionError. A handler that makes a wrapped
+// blocking call under a stream of its own signal would otherwise nest
+// without bound, until the goroutine's stack is exhausted.
+const MaxHandlerNesting = 1000
+
+// ErrRecursion is what CheckSignals returns instead of running a handler
+// when MaxHandlerNesting handlers are already running: CPython's
+// RecursionError. Unlike CPython, whose handler call fails after the signal's
+// flag was cleared, the signal stays pending and runs at a check further out.
+var ErrRecursion = errors.New("pysignal: maximum signal handler nesting depth exceeded")
+
+// ExitCode is an error that makes Exit end the process with exit status n,
+// silently: CPython's SystemExit(n), raised by sys.exit(n). A handler may
+// return one, e.g. to end a MainContext program with status 143 on SIGTERM.
+// As for any process, the parent sees n's low 8 bits: ExitCode(256) exits
+// with 0 and ExitCode(-1) with 255, as sys.exit(256) and sys.exit(-1) do.
+type ExitCode int
+
+func (c ExitCode) Error() string { return "exit status " + strconv.Itoa(int(c)) }

@@ -20,6 +20,10 @@ import (
 // process started by a test re-enters here with PYSIGNAL_TEST_CHILD set.
 func TestMain(m *testing.M) {
 	if name := os.Getenv("PYSIGNAL_TEST_CHILD"); name != "" {
+		if f, ok := mainThreadChildren[name]; ok {
+			f() // calls Main, MainContext or Exit itself
+			os.Exit(0)
+		}
 		os.Exit(Main(func() int { return runChild(name) }))
 	}
 	os.Exit(Main(m.Run))

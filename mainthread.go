@@ -45,10 +45,18 @@ var executor struct {
 type call struct {
 	f        func()
 	done     chan struct{}
-	stop     bool // the end of Main's fn, not a call
+	stop     *mainRun // not nil: the end of that run's fn, not a call
+	goexit   bool     // f (or the run's fn) called runtime.Goexit
 	panicked bool
 	panicVal any
-	goexit   bool
+}
+
+// A mainRun is one run of Main or MainContext.
+type mainRun struct {
+	name string
+	// idleError receives a handler error from the idle loop, where no
+	// code of the program could receive it.
+	idleError func(error)
 }
 
 // Main runs fn on a new goroutine while the main thread serves Call
@@ -58,28 +66,66 @@ type call struct {
 //	func main() { os.Exit(pysignal.Main(run)) }
 //	func TestMain(m *testing.M) { os.Exit(pysignal.Main(m.Run)) }
 //
+// MainContext is the recommended entry point for programs: it also gives
+// Ctrl-C CPython's meaning. Main is the building block, and what a TestMain
+// needs.
+//
 // While no call is waiting, the main thread sleeps in a way that any signal
 // the package handles ends at once (wherever the kernel delivered it), so
-// handlers run promptly. A handler error there has nobody to receive it and
-// goes to the unraisable hook. Calls still queued when fn returns are run
-// before Main returns; later Calls panic.
+// handlers run promptly. A handler error there has no code to receive it.
+// If the program installed an unraisable hook (SetUnraisableHook), the
+// error goes to it, as CPython's "Exception ignored" reports do; otherwise
+// it ends the process through Exit, as an uncaught exception ends CPython:
+// an idle-loop KeyboardInterrupt kills the process by SIGINT. Either way the
+// other handlers tripped in the same scan run at once. Calls still queued
+// when fn returns are run before Main returns; later Calls panic.
 //
 // Main panics if called on another thread or while it is already running:
-// both are programming errors that no return value could report in time.
+// both are programming errors that no return value could report in time. A
+// panic in fn ends the program as any goroutine's panic does. If fn calls
+// runtime.Goexit (t.Fatal in a TestMain's m.Run, say), Main panics saying
+// so instead of waiting forever. A handler or Call function that calls
+// runtime.Goexit on the main thread ends the main goroutine, which cannot be
+// undone: Main then panics with a message naming the culprit (recovering
+// that panic does not stop the Goexit). A handler that panics in the idle
+// loop makes Main panic with that value; queued Calls then panic in their
+// callers, and Main may be called again.
 func Main(fn func() int) int {
+	var result int
+	runMain(&mainRun{name: "pysignal.Main", idleError: mainIdleError}, func() { result = fn() })
+	return result
+}
+
+// mainIdleError is what Main's idle loop does with a handler error.
+func mainIdleError(err error) {
+	if !hookInstalled() {
+		Exit(err)
+	}
+	reportUnraisable(&UnraisableError{
+		Msg: "Exception ignored in a signal handler run by pysignal.Main",
+		Err: err,
+	})
+}
+
+// hookInstalled reports whether the program installed an unraisable hook.
+func hookInstalled() bool { return unraisableHook.Load() != nil }
+
+// runMain is Main and MainContext: it runs fn on a new goroutine and serves
+// the main thread until fn returns.
+func runMain(run *mainRun, fn func()) {
 	if !onMainThread() {
-		panic("pysignal: Main must be called on the main thread (from main or TestMain)")
+		panic(run.name + " must be called on the main thread (from main or TestMain)")
 	}
 	executor.mu.Lock()
 	if executor.serving {
 		executor.mu.Unlock()
-		panic("pysignal: Main is already running")
+		panic(run.name + ": pysignal.Main is already running")
 	}
 	if !executor.haveEFD {
 		efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
 		if err != nil {
 			executor.mu.Unlock()
-			panic(fmt.Sprintf("pysignal: Main: eventfd: %v", err))
+			panic(fmt.Sprintf("%s: eventfd: %v", run.name, err))
 		}
 		executor.efd, executor.haveEFD = efd, true
 	}
@@ -87,14 +133,43 @@ func Main(fn func() int) int {
 	executor.mu.Unlock()
 	atomic.StoreInt32(cIdleFD, int32(executor.efd))
 
-	var result int
 	go func() {
-		// If fn panics, no stop marker is queued: the panic ends the
-		// program, and Main must not return a result first.
-		result = fn()
-		post(&call{stop: true})
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			if r := recover(); r != nil {
+				panic(r) // ends the program, as any goroutine's panic
+			}
+			post(&call{stop: run, goexit: true})
+		}()
+		fn()
+		returned = true
+		post(&call{stop: run})
 	}()
-	serve()
+
+	var stop *call
+	doing := "a signal handler"
+	defer func() {
+		if stop != nil {
+			return
+		}
+		// A panic or a Goexit is leaving the loop.
+		r := recover()
+		abandon(run)
+		if r != nil {
+			panic(r)
+		}
+		msg := fmt.Sprintf("%s: %s called runtime.Goexit (t.Fatal?) on the main thread; the main thread cannot serve any more", run.name, doing)
+		writeStderr(msg)
+		panic(msg)
+	}()
+	stop = serve(run, &doing)
+	if stop.goexit {
+		abandon(run)
+		panic(run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result")
+	}
 
 	executor.mu.Lock()
 	executor.serving = false
@@ -102,20 +177,42 @@ func Main(fn func() int) int {
 	executor.queue = nil
 	executor.mu.Unlock()
 	for _, c := range rest {
-		c.run()
+		if c.stop == nil {
+			c.run()
+		}
 	}
-	return result
 }
 
-// serve is Main's loop: run pending handlers, run queued calls, sleep.
-func serve() {
+// abandon ends a run that leaves by a panic or a Goexit: Main may be called
+// again, and the calls still queued panic in their callers instead of
+// waiting forever.
+func abandon(run *mainRun) {
+	atomic.StoreInt32(cIdleWaiting, 0)
+	executor.mu.Lock()
+	executor.serving = false
+	rest := executor.queue
+	executor.queue = nil
+	executor.mu.Unlock()
+	for _, c := range rest {
+		if c.stop == nil {
+			c.panicked, c.panicVal = true, run.name+" ended (a panic or Goexit on the main thread) before running this Call"
+			close(c.done)
+		}
+	}
+}
+
+// serve is Main's loop: run pending handlers, run queued calls, sleep. It
+// returns the stop marker of run's fn; doing names what the main thread is
+// running, for the Goexit report.
+func serve(run *mainRun, doing *string) *call {
 	for {
 		atomic.StoreInt32(cIdleWaiting, 1)
+		*doing = "a signal handler"
 		if err := CheckSignals(); err != nil {
-			reportUnraisable(&UnraisableError{
-				Msg: "Exception ignored in a signal handler run by pysignal.Main",
-				Err: err,
-			})
+			run.idleError(err)
+			// The scan stopped at the failing handler: the others
+			// tripped with it run now, not at the next wake-up.
+			continue
 		}
 		c := pop()
 		if c == nil {
@@ -123,9 +220,13 @@ func serve() {
 			continue
 		}
 		atomic.StoreInt32(cIdleWaiting, 0)
-		if c.stop {
-			return
+		if c.stop != nil {
+			if c.stop == run {
+				return c
+			}
+			continue // the end of an earlier run's fn, after that run panicked
 		}
+		*doing = "a function run by Call"
 		c.run()
 	}
 }

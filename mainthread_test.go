@@ -5,6 +5,7 @@ package pysignal
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -278,5 +279,112 @@ func TestImportLeavesSIGINTAlone(t *testing.T) {
 	}
 	if got := out.String(); got != "GetSignal(SIGINT) = <nil>\n" {
 		t.Errorf("child said %q", got)
+	}
+}
+
+// A handler error in the idle loop stops the scan; the handlers tripped with
+// it must still run at once, not at the next unrelated wake-up. The Call
+// trips both signals without waking the loop (no signal, no check).
+func TestMainIdleRunsTheRestAfterAHandlerError(t *testing.T) {
+	hook := captureUnraisable(t)
+	failing, rest := newRecorder(), newRecorder()
+	failing.err = errTest
+	own(t, usr1, failing)
+	own(t, usr2, rest)
+	for round := 0; round < 20; round++ {
+		Call(func() {
+			tripSignal(usr1)
+			tripSignal(usr2)
+		})
+		failing.waitRun(t, "the failing handler")
+		rest.waitRun(t, fmt.Sprintf("round %d: the handler tripped with the failing one", round))
+	}
+	if n := len(hook.reports()); n != 20 {
+		t.Errorf("%d unraisable reports, want 20", n)
+	}
+}
+
+// Goexit, panics and idle-loop errors in Main, each in a child process:
+// Main ends with a message instead of hanging, is reusable after a recovered
+// panic, and an idle-loop KeyboardInterrupt with no unraisable hook ends the
+// process by SIGINT.
+func TestMainFaults(t *testing.T) {
+	cases := []struct {
+		child string
+		want  string // the ending
+		say   string // in stderr
+	}{
+		{"main-fn-goexit", "exit status 2", "pysignal.Main: fn called runtime.Goexit"},
+		{"main-handler-goexit", "exit status 2", "pysignal.Main: a signal handler called runtime.Goexit"},
+		{"main-recovered-panic", "exit status 7", "recovered: handler panic"},
+	}
+	for _, c := range cases {
+		t.Run(c.child, func(t *testing.T) {
+			got := runChildToEnd(t, c.child)
+			if got.String() != c.want || !strings.Contains(got.stderr, c.say) {
+				t.Errorf("child ended with %v, stderr %q; want %s and %q", got, got.stderr, c.want, c.say)
+			}
+		})
+	}
+	t.Run("main-idle-keyboard-interrupt", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=main-idle-keyboard-interrupt")
+		got := finish(t, cmd, sigint)
+		if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
+			t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
+		}
+	})
+}
+
+// A handler that re-enters itself (it raises its own signal, whose check
+// runs it again) nests at most MaxHandlerNesting deep; the innermost check
+// gets ErrRecursion, which every level returns.
+func TestHandlerNestingIsBounded(t *testing.T) {
+	depth, deepest := 0, 0
+	stop := false
+	var innermost error
+	own(t, usr1, HandlerFunc(func(sig unix.Signal) error {
+		if stop {
+			return nil
+		}
+		depth++
+		defer func() { depth-- }()
+		deepest = max(deepest, depth)
+		if depth > 3*MaxHandlerNesting {
+			return errors.New("nesting not bounded")
+		}
+		err := RaiseSignal(sig)
+		if innermost == nil {
+			innermost = err
+		}
+		return err
+	}))
+	err := onMain(func() error {
+		err := RaiseSignal(usr1)
+		stop = true
+		return err
+	})
+	if !errors.Is(err, ErrRecursion) || !errors.Is(innermost, ErrRecursion) || deepest != MaxHandlerNesting {
+		t.Errorf("RaiseSignal returned %v (innermost check: %v), nesting %d; want ErrRecursion at depth %d", err, innermost, deepest, MaxHandlerNesting)
+	}
+	// The refused signal stayed pending: the next check runs it.
+	must(t, onMain(CheckSignals))
+}
+
+// Main's idle loop sends a handler error to the hook only while the program
+// has installed one; restoring the default is not "installed".
+func TestHookInstalledFollowsRestore(t *testing.T) {
+	restoreDefault := SetUnraisableHook(nil)
+	defer restoreDefault()
+	if hookInstalled() {
+		t.Fatal("nil installed, yet hookInstalled says yes")
+	}
+	restore := SetUnraisableHook(func(*UnraisableError) {})
+	if !hookInstalled() {
+		t.Error("a hook was installed but hookInstalled says no")
+	}
+	restore()
+	if hookInstalled() {
+		t.Error("after restoring the default, hookInstalled says yes")
 	}
 }

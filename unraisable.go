@@ -33,7 +33,9 @@ var unraisableHook atomic.Pointer[UnraisableHook]
 // puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
 // Reports go to the hook for: a failed wakeup-fd write (at the next
 // CheckSignals), a signal ignored due to a race, and a handler error in
-// Main's idle loop. Safe to call from any goroutine.
+// Main's idle loop, but that one only while the program has a hook of its
+// own installed: with the default, it ends the process through Exit. Safe to
+// call from any goroutine.
 func SetUnraisableHook(h UnraisableHook) (restore func()) {
 	var p *UnraisableHook
 	if h != nil {

@@ -12,6 +12,7 @@ package pysignal
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 
@@ -34,9 +35,26 @@ func unsupported(op string) error { return fmt.Errorf("%s: %w", op, errUnsupport
 // A Wakeup cannot be made in this build: OpenWakeup fails.
 type Wakeup struct{ _ struct{} }
 
-func CheckSignals() error                { return unsupported("CheckSignals") }
-func MainThreadID() int                  { return -1 }
-func Main(fn func() int) int             { return fn() }
+func CheckSignals() error    { return unsupported("CheckSignals") }
+func MainThreadID() int      { return -1 }
+func Main(fn func() int) int { return fn() }
+
+// Exit ends the process as on Linux, except that KeyboardInterrupt exits
+// with status 130 instead of dying by SIGINT.
+func Exit(err error) {
+	var code ExitCode
+	switch {
+	case err == nil:
+		os.Exit(0)
+	case errors.As(err, &code):
+		os.Exit(int(code))
+	}
+	fmt.Fprintln(os.Stderr, err)
+	if errors.Is(err, ErrKeyboardInterrupt) {
+		os.Exit(130)
+	}
+	os.Exit(1)
+}
 func Call(f func())                      { f() }
 func InterruptOccurred() bool            { return false }
 func Deliveries(sig unix.Signal) uint64  { return 0 }

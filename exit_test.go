@@ -1,0 +1,123 @@
+//go:build linux && cgo
+
+package pysignal
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// An ending is how a child process ended: its wait status and standard
+// error.
+type ending struct {
+	status syscall.WaitStatus
+	stderr string
+}
+
+// String says it as a shell would see it.
+func (e ending) String() string {
+	if e.status.Signaled() {
+		return fmt.Sprintf("killed by signal %d", int(e.status.Signal()))
+	}
+	return fmt.Sprintf("exit status %d", e.status.ExitStatus())
+}
+
+// lastLine is the last line of the child's standard error.
+func (e ending) lastLine() string {
+	lines := strings.Split(strings.TrimRight(e.stderr, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// runChildToEnd runs a child scenario to its end (bounded: 10 s).
+func runChildToEnd(t *testing.T, name string) ending {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	return finish(t, cmd, nil)
+}
+
+// finish runs cmd to its end; if interrupt is not nil, it waits for the
+// line "ready" on cmd's stdout and then calls interrupt. After 10 s the
+// child is killed and the test fails.
+func finish(t *testing.T, cmd *exec.Cmd, interrupt func(*os.Process) error) ending {
+	t.Helper()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" && interrupt != nil {
+				if err := interrupt(cmd.Process); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not end within 10s; stderr: %s", cmd.Args, stderr.String())
+	}
+	return ending{cmd.ProcessState.Sys().(syscall.WaitStatus), stderr.String()}
+}
+
+// pythonEnding runs a Python script the same way, or skips the comparison
+// when python3 is missing.
+func pythonEnding(t *testing.T, script string, interrupt func(*os.Process) error) (ending, bool) {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 not found: no comparison with CPython")
+		return ending{}, false
+	}
+	return finish(t, exec.Command(py, "-c", script), interrupt), true
+}
+
+func sigint(p *os.Process) error { return p.Signal(syscall.SIGINT) }
+
+// Exit ends the process as CPython ends it for the same uncaught exception:
+// the same wait status, and the same last line on standard error.
+func TestExitEndsAsCPython(t *testing.T) {
+	cases := []struct {
+		child    string
+		python   string
+		want     string
+		lastLine string
+	}{
+		{"exit-nil", "pass", "exit status 0", ""},
+		{"exit-code-3", "import sys; sys.exit(3)", "exit status 3", ""},
+		{"exit-wrapped-code-4", "import sys; sys.exit(4)", "exit status 4", ""},
+		{"exit-other", "raise ValueError('boom: it broke')", "exit status 1", "boom: it broke"},
+		{"exit-keyboard-interrupt", "raise KeyboardInterrupt", "killed by signal 2", "KeyboardInterrupt"},
+		{"exit-keyboard-interrupt-notify", "raise KeyboardInterrupt", "killed by signal 2", "KeyboardInterrupt"},
+		{"exit-keyboard-interrupt-owned-blocked", "raise KeyboardInterrupt", "killed by signal 2", "reading: KeyboardInterrupt"},
+	}
+	for _, c := range cases {
+		t.Run(c.child, func(t *testing.T) {
+			got := runChildToEnd(t, c.child)
+			if got.String() != c.want || got.lastLine() != c.lastLine {
+				t.Errorf("child ended with %v, stderr %q; want %s, last line %q", got, got.stderr, c.want, c.lastLine)
+			}
+			py, ok := pythonEnding(t, c.python, nil)
+			if ok && py.String() != got.String() {
+				t.Errorf("CPython (%s) ended with %v, the child with %v", c.python, py, got)
+			}
+			if ok && c.lastLine != "" && !strings.HasSuffix(py.lastLine(), strings.TrimPrefix(c.lastLine, "reading: ")) {
+				t.Errorf("CPython's last stderr line %q, the child's %q", py.lastLine(), got.lastLine())
+			}
+		})
+	}
+}
