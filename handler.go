@@ -112,22 +112,28 @@ func saFlags(sig unix.Signal) (int, error) {
 // tripSignal is CPython's trip_signal without a real signal.
 func tripSignal(sig unix.Signal) { C.pysig_trip_signal(C.int(sig)) }
 
-// raise sends sig to the calling thread. It is a single cgo call, so the
-// goroutine cannot move to another thread between naming the thread and
-// signalling it.
+// raise sends sig to the calling thread. On the main thread, where the
+// main goroutine is locked, it is one raw tgkill(2): no cgo call and no
+// entersyscall, so the C handler runs as the system call returns and nothing
+// else is on the path. Elsewhere it is a single cgo call, so the goroutine
+// cannot move to another thread between naming the thread and signalling it.
 func raise(sig unix.Signal) error {
+	if onMainThread() {
+		// The main thread's id is the process id.
+		if _, _, e := unix.RawSyscall(unix.SYS_TGKILL, uintptr(mainTID), uintptr(mainTID), uintptr(sig)); e != 0 {
+			return os.NewSyscallError("tgkill", e)
+		}
+		return nil
+	}
 	return errnoErr("tgkill", C.pysig_raise(C.int(sig)))
 }
 
 // recordMainThread makes the calling thread the main thread.
 func recordMainThread() int {
 	C.pysig_set_main_thread()
+	recordMainTP()
 	return int(C.pysig_gettid())
 }
-
-// onMainThread reports whether the caller runs on the main thread: a cgo
-// call reading a thread-local cache (about 35 ns), cheaper than gettid(2).
-func onMainThread() bool { return C.pysig_on_main_thread() != 0 }
 
 // isTripped reports whether sig's tripped flag is set.
 func isTripped(sig unix.Signal) bool { return atomic.LoadInt32(&cTripped[sig]) != 0 }
