@@ -236,6 +236,7 @@ func serve(run *mainRun, doing *string) *call {
 // whose CheckSignals then runs the handler.
 func sleepIdle() {
 	var buf [8]byte
+	keepP()
 	_, err := unix.Read(executor.efd, buf[:])
 	if err != nil && err != unix.EINTR {
 		panic(fmt.Sprintf("pysignal: Main: reading the eventfd: %v", err))

@@ -130,6 +130,9 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 		if timeout >= 0 {
 			ms = ceilMillis(left)
 		}
+		if ms != 0 {
+			keepP()
+		}
 		_, err := attempt(hook, "poll", func() (int, error) { return unix.Poll(fds[:], ms) })
 		switch {
 		case err == unix.EINTR:
