@@ -157,12 +157,15 @@ func runMain(run *mainRun, fn func()) {
 		}
 		// A panic or a Goexit is leaving the loop.
 		r := recover()
-		abandon(run)
 		if r != nil {
+			abandon(run)
 			panic(r)
 		}
+		// Say why before abandon wakes the callers of queued Calls: their
+		// panics could otherwise end the program first.
 		msg := fmt.Sprintf("%s: %s called runtime.Goexit (t.Fatal?) on the main thread; the main thread cannot serve any more", run.name, doing)
 		writeStderr(msg)
+		abandon(run)
 		panic(msg)
 	}()
 	stop = serve(run, &doing)
