@@ -99,7 +99,8 @@ func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int
 // CPython's select.select. A negative timeout waits forever; otherwise the
 // wait is rounded up to the microsecond. Each attempt starts from the sets
 // the caller passed (select(2) rewrites them); on return they hold the ready
-// descriptors, as with select(2).
+// descriptors, as with select(2), and are empty when it returns 0, also
+// when a signal's handler outlasted the deadline (CPython's bpo-35310).
 func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err error) {
 	// The caller's sets, kept to start every attempt from them; a nil set
 	// stays nil.
@@ -121,11 +122,22 @@ func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err err
 	if timeout < 0 {
 		return retry("select", func() (int, error) { return attempt(nil) })
 	}
-	return retryTimed("select", timeout, func(left time.Duration) (int, error) {
+	n, err = retryTimed("select", timeout, func(left time.Duration) (int, error) {
 		us := (left + time.Microsecond - 1) / time.Microsecond
 		tv := unix.NsecToTimeval(int64(us * time.Microsecond))
 		return attempt(&tv)
 	})
+	if n == 0 && err == nil {
+		// No events. After a kernel timeout the sets are already empty,
+		// but after EINTR with the deadline passed they still hold the
+		// caller's input: clear them, as CPython does (bpo-35310).
+		for _, s := range sets {
+			if s != nil {
+				s.Zero()
+			}
+		}
+	}
+	return n, err
 }
 
 // Sleep sleeps for d: CPython's time.sleep (3.11+). It sleeps with
