@@ -199,23 +199,6 @@ int pysig_restore(int sig)
 	return 0;
 }
 
-int pysig_saved_kind(int sig)
-{
-	if (!valid(sig) || !have_saved[sig])
-		return -1;
-	if (saved[sig].sa_handler == SIG_DFL)
-		return PYSIG_DFL;
-	if (saved[sig].sa_handler == SIG_IGN)
-		return PYSIG_IGN;
-	return PYSIG_OTHER;
-}
-
-void pysig_forget(int sig)
-{
-	if (valid(sig))
-		have_saved[sig] = 0;
-}
-
 /* ---- 3. Threads (never called in signal context) ----------------------- */
 
 static __thread int thread_tid;

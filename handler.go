@@ -84,13 +84,6 @@ func restoreDisposition(sig unix.Signal) error {
 	return errnoErr("sigaction", C.pysig_restore(C.int(sig)))
 }
 
-// savedDisposition is the kind of the disposition the package found for
-// sig, or -1 if it has not changed sig.
-func savedDisposition(sig unix.Signal) int { return int(C.pysig_saved_kind(C.int(sig))) }
-
-// forgetDisposition drops the saved disposition of sig without installing it.
-func forgetDisposition(sig unix.Signal) { C.pysig_forget(C.int(sig)) }
-
 // siginterrupt toggles SA_RESTART on sig's current disposition.
 func siginterrupt(sig unix.Signal, flag bool) error {
 	f := C.int(0)

@@ -83,14 +83,6 @@ int pysig_flags(int sig, int *flags);
  * forgets it.  Returns 0 (also when nothing was saved) or an errno value. */
 int pysig_restore(int sig);
 
-/* The kind (PYSIG_DFL, ...) of the disposition saved for sig, or -1 if
- * none is saved. */
-int pysig_saved_kind(int sig);
-
-/* Forgets the disposition saved for sig, so the next pysig_set saves
- * afresh. */
-void pysig_forget(int sig);
-
 /* The calling thread's kernel id, cached in thread-local storage (one
  * gettid system call per thread, ever). */
 int pysig_gettid(void);
