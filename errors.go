@@ -47,6 +47,16 @@ var (
 
 	// ErrWakeupClosed is returned by the methods of a closed Wakeup.
 	ErrWakeupClosed = errors.New("pysignal: wakeup is closed")
+
+	// ErrWakeupFDReplaced is returned by Wakeup.Close when the wakeup fd to
+	// put back was closed behind the package's back (its number may now
+	// name another file): the wakeup fd is disabled instead.
+	ErrWakeupFDReplaced = errors.New("pysignal: the wakeup fd to restore was closed or replaced")
+
+	// ErrWakeupBroken is returned by a Wakeup whose pipe was closed behind
+	// its back (its read end: EBADF; its write end: the pipe reports end of
+	// file). The Wakeup can no longer wake; Close it.
+	ErrWakeupBroken = errors.New("pysignal: the wakeup pipe was closed behind the Wakeup's back")
 )
 
 // An ItimerError is a failure of Setitimer or Getitimer: CPython's

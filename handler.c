@@ -2,9 +2,9 @@
  * handler.c - the async-signal-safe core of pysignal.
  *
  * Two sections:
- *   1. Signal context: pysig_handler and what it calls.  Only atomics and
- *      write(2) are used here; `make asyncsafe` checks the object file so a
- *      stray library call in this section fails the build.
+ *   1. Signal context: pysig_handler and what it calls.  Only atomics,
+ *      write(2) and send(2) are used here; `make asyncsafe` checks the
+ *      object file so a stray library call in this section fails the build.
  *   2. Installation: sigaction wrappers called from Go through cgo, never
  *      from a signal handler.
  */
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ int32_t pysig_tripped[PYSIG_NSIG];
 int32_t pysig_is_tripped;
 uint64_t pysig_deliveries[PYSIG_NSIG];
 int32_t pysig_wakeup_fd = -1;
+int32_t pysig_wakeup_writers;
 int32_t pysig_wakeup_warn = 1;
 int32_t pysig_wakeup_errno;
 int32_t pysig_idle_fd = -1;
@@ -38,20 +40,41 @@ static void trip(int sig)
 	STORE(&pysig_is_tripped, 1);
 }
 
+/* Writes one byte to the wakeup fd as pysig_wakeup_fd encodes it: a socket
+ * with send(MSG_NOSIGNAL), so that a peer that is gone gives EPIPE and no
+ * SIGPIPE (CPython uses write(2) and livelocks when SIGPIPE has a handler);
+ * anything else with write(2).  Retries EINTR; returns write's result. */
+static ssize_t wakeup_write(int32_t fd, unsigned char byte)
+{
+	ssize_t n;
+	do {
+		if (fd >= 0)
+			n = write(fd, &byte, 1);
+		else
+			n = send(PYSIG_WAKEUP_SOCKET(fd), &byte, 1, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* Writes the signal number to the wakeup fd, after trip() (bpo-30038: a
  * byte written before the flags could wake a reader that then finds no flag
  * set), then pokes Main's idle eventfd if Main is waiting on it. */
 static void notify(int sig)
 {
-	int fd = LOAD(&pysig_wakeup_fd);
-	if (fd >= 0) {
-		unsigned char byte = (unsigned char)sig;
-		ssize_t n;
-		do {
-			n = write(fd, &byte, 1);
-		} while (n < 0 && errno == EINTR);
+	/* Counted from before the load until after the write, so that Go can
+	 * wait until no handler still writes to an fd it has replaced. */
+	__atomic_fetch_add(&pysig_wakeup_writers, 1, __ATOMIC_SEQ_CST);
+	int32_t fd = LOAD(&pysig_wakeup_fd);
+	if (fd != -1) {
+		ssize_t n = wakeup_write(fd, (unsigned char)sig);
 		if (n < 0) {
 			int err = errno;
+			/* A pipe whose reader is gone raises SIGPIPE on every
+			 * write: with a SIGPIPE handler that is a livelock.  Stop
+			 * writing to it (unless Go replaced it meanwhile). */
+			if (err == EPIPE && fd >= 0)
+				__atomic_compare_exchange_n(&pysig_wakeup_fd, &fd, -1, 0,
+							    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			int full = err == EAGAIN || err == EWOULDBLOCK;
 			if (!full || LOAD(&pysig_wakeup_warn)) {
 				STORE(&pysig_wakeup_errno, err);
@@ -62,6 +85,7 @@ static void notify(int sig)
 			}
 		}
 	}
+	__atomic_fetch_sub(&pysig_wakeup_writers, 1, __ATOMIC_SEQ_CST);
 	if (LOAD(&pysig_idle_waiting)) {
 		uint64_t one = 1;
 		int efd = LOAD(&pysig_idle_fd);

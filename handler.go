@@ -26,14 +26,15 @@ const nsig = 65
 
 // The C core's shared state, seen from Go.
 var (
-	cTripped     = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
-	cIsTripped   = (*int32)(unsafe.Pointer(&C.pysig_is_tripped))
-	cDeliveries  = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
-	cWakeupFD    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
-	cWakeupWarn  = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
-	cWakeupErrno = (*int32)(unsafe.Pointer(&C.pysig_wakeup_errno))
-	cIdleFD      = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
-	cIdleWaiting = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
+	cTripped       = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
+	cIsTripped     = (*int32)(unsafe.Pointer(&C.pysig_is_tripped))
+	cDeliveries    = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
+	cWakeupFD      = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
+	cWakeupWarn    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
+	cWakeupWriters = (*int32)(unsafe.Pointer(&C.pysig_wakeup_writers))
+	cWakeupErrno   = (*int32)(unsafe.Pointer(&C.pysig_wakeup_errno))
+	cIdleFD        = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
+	cIdleWaiting   = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
 )
 
 func init() {

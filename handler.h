@@ -32,9 +32,19 @@ extern int32_t pysig_is_tripped;
 extern uint64_t pysig_deliveries[PYSIG_NSIG];
 
 /* The wakeup fd (CPython: wakeup.fd, -1 when unset) and its
- * warn_on_full_buffer flag. */
+ * warn_on_full_buffer flag.  One word says both which fd and how to write
+ * it, so the handler never pairs an fd with another fd's kind: a value
+ * >= 0 is written with write(2); a socket s is stored as -2 - s and written
+ * with send(2, MSG_NOSIGNAL).  The handler sets it to -1 itself after EPIPE
+ * from a pipe. */
 extern int32_t pysig_wakeup_fd;
 extern int32_t pysig_wakeup_warn;
+#define PYSIG_WAKEUP_SOCKET(v) (-2 - (v)) /* encodes and decodes */
+
+/* How many handlers are between loading pysig_wakeup_fd and finishing
+ * their write to it.  After replacing the fd, Go waits for 0 before it
+ * lets the old fd be closed. */
+extern int32_t pysig_wakeup_writers;
 
 /* errno of the last failed wakeup write that must be reported, 0 if none.
  * Go swaps it to 0 and hands it to the unraisable hook. */

@@ -132,19 +132,27 @@ func GetSignal(sig unix.Signal) (Handler, error) {
 // on the C handler writes each signal's number, as one byte, to fd. fd -1
 // disables it. fd must be valid (else EBADF, wrapped) and in non-blocking
 // mode (else ErrBlockingFD, naming the fd). A pipe or a socket will do (an
-// eventfd will not: it refuses one-byte writes). SetWakeupFD works only on the main thread. It
-// returns the previous fd (-1 if none); on error nothing changes and old is
-// -1.
+// eventfd will not: it refuses one-byte writes). SetWakeupFD works only on
+// the main thread. It returns the previous fd (-1 if none); on error nothing
+// changes and old is -1. When it returns, no handler writes to the previous
+// fd any more: it may be closed at once.
 //
 // If a write fails, the next CheckSignals hands the error to the unraisable
 // hook, except a full buffer (EAGAIN) when warnOnFullBuffer is false.
+//
+// Unlike CPython, a socket is written with send(2) and MSG_NOSIGNAL: a peer
+// that is gone gives EPIPE, reported, and no SIGPIPE (in CPython a SIGPIPE
+// handler then livelocks the process). A pipe cannot be written without
+// SIGPIPE once its read end is closed, so the handler disables (-1) such a
+// wakeup fd at its first EPIPE, also reported.
 func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 	if !onMainThread() {
 		return -1, ErrNotMainThread
 	}
+	var id fileID
+	var socket bool
 	if fd != -1 {
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
+		if id, socket, err = identify(fd); err != nil {
 			return -1, os.NewSyscallError("fstat", err)
 		}
 		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
@@ -155,12 +163,7 @@ func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 			return -1, fmt.Errorf("%w: the fd %d must be in non-blocking mode", ErrBlockingFD, fd)
 		}
 	}
-	warn := int32(0)
-	if warnOnFullBuffer {
-		warn = 1
-	}
-	atomic.StoreInt32(cWakeupWarn, warn)
-	return int(atomic.SwapInt32(cWakeupFD, int32(fd))), nil
+	return installWakeupFD(fd, warnOnFullBuffer, id, socket), nil
 }
 
 // Siginterrupt changes sig's restart behaviour: CPython's

@@ -3,6 +3,9 @@
 package pysignal
 
 import (
+	"fmt"
+	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -21,13 +24,33 @@ import (
 // makes the wait return at once, and the handler runs.
 //
 // A Wakeup is used on the main thread, where handlers run.
+//
+// Wakeups nest as a stack: Close puts back the wakeup fd that was installed
+// before OpenWakeup, and a Wakeup closed out of order hands that fd down to
+// the one opened over it. A kept fd is put back only while its number still
+// names the file it named (wakeupfd.go); if it was closed and its number
+// reused, Close disables the wakeup fd instead and says so.
 type Wakeup struct {
-	r, w     int
-	prevFD   int
-	prevWarn int32
-	sigs     []unix.Signal
-	closed   bool
+	r, w   int
+	id     fileID       // the pipe's identity
+	prev   wakeupTarget // what Close puts back
+	seen   [nsig]bool   // Signals' record: bounded, one entry per signal
+	order  [nsig]unix.Signal
+	nseen  int
+	closed bool
 }
+
+// wakeupTarget is a wakeup fd as installed: its number, and the identity of
+// the file it named then.
+type wakeupTarget struct {
+	fd     int
+	id     fileID
+	socket bool
+	warn   bool
+}
+
+// openWakeups are the Wakeups not yet closed, oldest first (main thread only).
+var openWakeups []*Wakeup
 
 // OpenWakeup makes a non-blocking, close-on-exec pipe and installs its
 // write end as the wakeup fd (SetWakeupFD, with warnOnFullBuffer false as
@@ -41,19 +64,26 @@ func OpenWakeup() (*Wakeup, error) {
 	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	prevWarn := atomic.LoadInt32(cWakeupWarn)
-	prev, err := SetWakeupFD(p[1], false)
+	id, _, err := identify(p[0])
 	if err != nil {
 		unix.Close(p[0])
 		unix.Close(p[1])
 		return nil, err
 	}
-	return &Wakeup{r: p[0], w: p[1], prevFD: prev, prevWarn: prevWarn}, nil
+	prev := wakeupTarget{fd: currentWakeupFD(), id: installedID,
+		socket: atomic.LoadInt32(cWakeupFD) < -1, warn: atomic.LoadInt32(cWakeupWarn) != 0}
+	installWakeupFD(p[1], false, id, false)
+	wk := &Wakeup{r: p[0], w: p[1], id: id, prev: prev}
+	openWakeups = append(openWakeups, wk)
+	return wk, nil
 }
 
-// Close uninstalls the wakeup fd, restoring the one installed before
-// OpenWakeup (if the wakeup fd is still this Wakeup's), and closes the pipe.
-// It works only on the main thread; a second Close returns ErrWakeupClosed.
+// Close uninstalls the wakeup fd and closes the pipe. If the wakeup fd is
+// still this Wakeup's, it puts back the one installed before OpenWakeup, or,
+// if that fd has been closed (or its number reused) meanwhile, disables the
+// wakeup fd and returns ErrWakeupFDReplaced. If another Wakeup was opened
+// over this one and is still open, that one inherits what to put back. It
+// works only on the main thread; a second Close returns ErrWakeupClosed.
 func (wk *Wakeup) Close() error {
 	if !onMainThread() {
 		return ErrNotMainThread
@@ -62,43 +92,95 @@ func (wk *Wakeup) Close() error {
 		return ErrWakeupClosed
 	}
 	wk.closed = true
-	if atomic.LoadInt32(cWakeupFD) == int32(wk.w) {
-		if _, err := SetWakeupFD(wk.prevFD, wk.prevWarn != 0); err != nil {
-			// The previous fd was closed meanwhile: disable instead.
-			SetWakeupFD(-1, true)
+	openWakeups = slices.DeleteFunc(openWakeups, func(o *Wakeup) bool { return o == wk })
+	var err error
+	if currentWakeupFD() == wk.w && installedID == wk.id {
+		err = wk.prev.restore()
+	} else {
+		for _, o := range openWakeups {
+			if o.prev.fd == wk.w && o.prev.id == wk.id {
+				o.prev = wk.prev
+			}
 		}
 	}
 	unix.Close(wk.r)
-	return unix.Close(wk.w)
+	if cerr := unix.Close(wk.w); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// restore installs t again if its fd still names the same file, and
+// otherwise disables the wakeup fd and returns ErrWakeupFDReplaced.
+func (t wakeupTarget) restore() error {
+	if t.fd == -1 {
+		installWakeupFD(-1, true, fileID{}, false)
+		return nil
+	}
+	if id, socket, err := identify(t.fd); err != nil || id != t.id || socket != t.socket {
+		installWakeupFD(-1, true, fileID{}, false)
+		return fmt.Errorf("%w: fd %d (disabled instead)", ErrWakeupFDReplaced, t.fd)
+	}
+	installWakeupFD(t.fd, t.warn, t.id, t.socket)
+	return nil
 }
 
 // Fd returns the read end of the wakeup pipe, for a program that runs its
 // own poll loop: poll it with the rest, and call Drain when it is readable.
 func (wk *Wakeup) Fd() int { return wk.r }
 
-// Signals returns the signal numbers read from the wakeup pipe since the
-// last call, in arrival order, and forgets them (asyncio dispatches a
-// callback for each).
+// Signals returns the signals read from the wakeup pipe since the last
+// call, each once, in the order of their first arrival, and forgets them.
+// The record is bounded: a program that never calls Signals keeps at most
+// one entry per signal number, whatever the rate of signals. (asyncio
+// dispatches a callback per byte; here the handlers do that work, and how
+// often a signal arrived is Deliveries'.)
 func (wk *Wakeup) Signals() []unix.Signal {
-	s := wk.sigs
-	wk.sigs = nil
+	s := slices.Clone(wk.order[:wk.nseen])
+	wk.seen = [nsig]bool{}
+	wk.nseen = 0
 	return s
 }
 
-// Drain reads every byte waiting in the wakeup pipe into Signals' list,
-// then runs CheckSignals and returns its error.
+// Drain reads every byte waiting in the wakeup pipe into Signals' record,
+// then runs CheckSignals and returns its error. If the pipe was closed
+// behind the Wakeup's back it returns ErrWakeupBroken (after running the
+// handlers), on a closed Wakeup ErrWakeupClosed.
 func (wk *Wakeup) Drain() error {
+	if wk.closed {
+		return ErrWakeupClosed
+	}
+	// A read end closed and its number reused would be somebody else's
+	// file: never read from it.
+	if id, _, err := identify(wk.r); err != nil || id != wk.id {
+		return fmt.Errorf("%w: fd %d is no longer its read end", ErrWakeupBroken, wk.r)
+	}
 	var buf [256]byte
+	var broken error
 	for {
 		n, err := unix.Read(wk.r, buf[:])
 		for _, b := range buf[:max(n, 0)] {
-			wk.sigs = append(wk.sigs, unix.Signal(b))
+			if sig := unix.Signal(b); sig > 0 && sig < nsig && !wk.seen[sig] {
+				wk.seen[sig] = true
+				wk.order[wk.nseen] = sig
+				wk.nseen++
+			}
 		}
-		if n < len(buf) || err != nil {
-			break
+		if err == unix.EINTR || n == len(buf) {
+			continue
 		}
+		if n == 0 {
+			broken = fmt.Errorf("%w: its write end (fd %d) is closed", ErrWakeupBroken, wk.w)
+		} else if err != nil && err != unix.EAGAIN {
+			broken = fmt.Errorf("%w: %w", ErrWakeupBroken, os.NewSyscallError("read", err))
+		}
+		break
 	}
-	return CheckSignals()
+	// The handlers of what arrived run even if the pipe is broken.
+	if err := CheckSignals(); err != nil {
+		return err
+	}
+	return broken
 }
 
 // Wait waits until fd has one of events (poll(2) flags), the timeout passes,
@@ -141,6 +223,8 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 			}
 		case err != nil:
 			return 0, err
+		case fds[1].Revents&unix.POLLNVAL != 0:
+			return 0, fmt.Errorf("%w: fd %d: %w", ErrWakeupBroken, wk.r, unix.EBADF)
 		case fds[1].Revents != 0:
 			if err := wk.Drain(); err != nil {
 				return 0, err

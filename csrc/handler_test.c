@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static int failures;
@@ -313,6 +314,39 @@ static void test_invalid(void)
 	      "the other entry points refuse bad numbers");
 }
 
+/* 11. A wakeup fd whose reader is gone, with the handler on SIGPIPE itself:
+ * a socket (encoded -2 - fd) gets send(MSG_NOSIGNAL), so no SIGPIPE and the
+ * fd stays; a pipe raises SIGPIPE once and is disabled, so no livelock. */
+static void test_epipe(void)
+{
+	int sv[2], p[2];
+
+	reset();
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
+	close(sv[1]);
+	pysig_wakeup_fd = PYSIG_WAKEUP_SOCKET(sv[0]);
+	pysig_set(SIGPIPE, PYSIG_OURS);
+	raise(SIGPIPE);
+	CHECK(pysig_deliveries[SIGPIPE] == 1, "socket: one SIGPIPE delivery, none from send (%lu)",
+	      (unsigned long)pysig_deliveries[SIGPIPE]);
+	CHECK(pysig_wakeup_errno == EPIPE && pysig_wakeup_fd == PYSIG_WAKEUP_SOCKET(sv[0]),
+	      "socket: EPIPE recorded (%d), the fd stays installed", pysig_wakeup_errno);
+	close(sv[0]);
+
+	reset();
+	nonblocking_pipe(p);
+	close(p[0]);
+	pysig_wakeup_fd = p[1];
+	raise(SIGPIPE); /* the handler's write raises one more, then stops */
+	CHECK(pysig_deliveries[SIGPIPE] == 2, "pipe: two SIGPIPE deliveries, then quiet (%lu)",
+	      (unsigned long)pysig_deliveries[SIGPIPE]);
+	CHECK(pysig_wakeup_errno == EPIPE && pysig_wakeup_fd == -1, "pipe: EPIPE recorded (%d), the fd disabled (%d)",
+	      pysig_wakeup_errno, pysig_wakeup_fd);
+	CHECK(pysig_wakeup_writers == 0, "no writer left counted");
+	pysig_restore(SIGPIPE);
+	close(p[1]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* a crash still shows how far it got */
@@ -326,6 +360,7 @@ int main(void)
 	test_trip_signal();
 	test_idle();
 	test_invalid();
+	test_epipe();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;
