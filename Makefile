@@ -62,7 +62,7 @@ $(BUILD)/handler_test: csrc/handler_test.c handler.c handler.h | $(BUILD)
 
 ## asyncsafe: the handler's object code calls only async-signal-safe functions
 asyncsafe: $(BUILD)/handler.o $(BUILD)/bad_handler.o
-	$(GO) run ./internal/asyncsafe -entry pysig_handler,pysig_trip_signal $(BUILD)/handler.o
+	$(GO) run ./internal/asyncsafe -entry pysig_handler,pysig_trip_signal,pysig_nudge $(BUILD)/handler.o
 	@if $(GO) run ./internal/asyncsafe -entry pysig_handler $(BUILD)/bad_handler.o >/dev/null 2>&1; then \
 		echo "asyncsafe: the checker accepted csrc/testdata/bad_handler.c (it must refuse it)"; exit 1; \
 	else echo "asyncsafe: checker refuses csrc/testdata/bad_handler.c, as it must"; fi

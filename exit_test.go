@@ -42,22 +42,28 @@ func runChildToEnd(t *testing.T, name string) ending {
 	return finish(t, cmd, nil)
 }
 
-// finish runs cmd to its end; if interrupt is not nil, it waits for the
-// line "ready" on cmd's stdout and then calls interrupt. After 10 s the
-// child is killed and the test fails.
-func finish(t *testing.T, cmd *exec.Cmd, interrupt func(*os.Process) error) ending {
+// finish runs cmd to its end, bounded by 10 s. The child's stdin is a pipe
+// that stays open (empty) until onLine closes it or the child ends. onLine,
+// if not nil, sees each line of the child's stdout as it comes.
+func finish(t *testing.T, cmd *exec.Cmd, onLine func(line string, p *os.Process, stdin *os.File) error) ending {
 	t.Helper()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
-	must(t, cmd.Start())
+	stdinR, stdinW, err := os.Pipe()
+	must(t, err)
+	defer stdinW.Close()
+	cmd.Stdin = stdinR
+	err = cmd.Start()
+	stdinR.Close()
+	must(t, err)
 	done := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if sc.Text() == "ready" && interrupt != nil {
-				if err := interrupt(cmd.Process); err != nil {
+			if onLine != nil {
+				if err := onLine(sc.Text(), cmd.Process, stdinW); err != nil {
 					t.Error(err)
 				}
 			}
@@ -76,17 +82,23 @@ func finish(t *testing.T, cmd *exec.Cmd, interrupt func(*os.Process) error) endi
 
 // pythonEnding runs a Python script the same way, or skips the comparison
 // when python3 is missing.
-func pythonEnding(t *testing.T, script string, interrupt func(*os.Process) error) (ending, bool) {
+func pythonEnding(t *testing.T, script string, onLine func(string, *os.Process, *os.File) error) (ending, bool) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Log("python3 not found: no comparison with CPython")
 		return ending{}, false
 	}
-	return finish(t, exec.Command(py, "-c", script), interrupt), true
+	return finish(t, exec.Command(py, "-c", script), onLine), true
 }
 
-func sigint(p *os.Process) error { return p.Signal(syscall.SIGINT) }
+// sigintWhenReady sends SIGINT once the child says "ready".
+func sigintWhenReady(line string, p *os.Process, _ *os.File) error {
+	if line != "ready" {
+		return nil
+	}
+	return p.Signal(syscall.SIGINT)
+}
 
 // Exit ends the process as CPython ends it for the same uncaught exception:
 // the same wait status, and the same last line on standard error.

@@ -8,6 +8,9 @@
  *   2. Installation: sigaction wrappers called from Go through cgo, never
  *      from a signal handler.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* gettid, tgkill */
+#endif
 #include "handler.h"
 
 #include <errno.h>
@@ -25,6 +28,12 @@ int32_t pysig_wakeup_warn = 1;
 int32_t pysig_wakeup_errno;
 int32_t pysig_idle_fd = -1;
 int32_t pysig_idle_waiting;
+int32_t pysig_nudge_sig;
+
+/* Section 3's thread ids, read by the handler (set once, before any
+ * handler is installed). */
+static int main_tid;
+static int process_id;
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
@@ -94,6 +103,20 @@ static void notify(int sig)
 	}
 }
 
+/* MainContext: a signal taken by another thread interrupts the main
+ * thread too (see pysig_nudge_sig). */
+static void nudge_main(void)
+{
+	int nudge = LOAD(&pysig_nudge_sig);
+	if (nudge > 0 && gettid() != main_tid)
+		(void)tgkill(process_id, main_tid, nudge);
+}
+
+void pysig_nudge(int sig)
+{
+	(void)sig;
+}
+
 void pysig_handler(int sig)
 {
 	int saved_errno = errno;
@@ -101,6 +124,7 @@ void pysig_handler(int sig)
 		trip(sig);
 		__atomic_fetch_add(&pysig_deliveries[sig], 1, __ATOMIC_RELAXED);
 		notify(sig);
+		nudge_main();
 	}
 	errno = saved_errno;
 }
@@ -110,6 +134,7 @@ void pysig_trip_signal(int sig)
 	if (sig > 0 && sig < PYSIG_NSIG) {
 		trip(sig);
 		notify(sig);
+		nudge_main();
 	}
 }
 
@@ -160,6 +185,21 @@ int pysig_set(int sig, int kind)
 		saved[sig] = old;
 		have_saved[sig] = 1;
 	}
+	return 0;
+}
+
+int pysig_set_nudge(int sig)
+{
+	struct sigaction sa;
+
+	if (!valid(sig))
+		return EINVAL;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pysig_nudge;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_ONSTACK;
+	if (sigaction(sig, &sa, NULL) != 0)
+		return errno;
 	return 0;
 }
 
@@ -226,8 +266,6 @@ int pysig_restore(int sig)
 /* ---- 3. Threads (never called in signal context) ----------------------- */
 
 static __thread int thread_tid;
-static int main_tid;
-static int process_id;
 
 int pysig_gettid(void)
 {

@@ -35,6 +35,7 @@ var (
 	cWakeupErrno   = (*int32)(unsafe.Pointer(&C.pysig_wakeup_errno))
 	cIdleFD        = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
 	cIdleWaiting   = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
+	cNudgeSig      = (*int32)(unsafe.Pointer(&C.pysig_nudge_sig))
 )
 
 func init() {
@@ -101,6 +102,12 @@ func saFlags(sig unix.Signal) (int, error) {
 		return 0, err
 	}
 	return int(flags), nil
+}
+
+// setNudgeHandler installs the do-nothing handler for sig (MainContext's
+// interrupt signal).
+func setNudgeHandler(sig unix.Signal) error {
+	return errnoErr("sigaction", C.pysig_set_nudge(C.int(sig)))
 }
 
 // tripSignal is CPython's trip_signal without a real signal.

@@ -57,12 +57,23 @@ extern int32_t pysig_wakeup_errno;
 extern int32_t pysig_idle_fd;
 extern int32_t pysig_idle_waiting;
 
+/* Interrupting the main thread for pysignal.MainContext: while
+ * pysig_nudge_sig is a signal number (0: off), the handler running on any
+ * other thread also sends that signal to the main thread, so a blocking call
+ * there fails with EINTR and the handler runs promptly, wherever the kernel
+ * delivered the signal.  The nudge signal's own handler is pysig_nudge,
+ * which does nothing. */
+extern int32_t pysig_nudge_sig;
+
 /* The handler installed for every owned signal. */
 void pysig_handler(int sig);
 
 /* trip_signal without a real signal: PyErr_SetInterruptEx.  Sets the flags
  * and writes the wakeup byte, but does not count a delivery. */
 void pysig_trip_signal(int sig);
+
+/* The nudge signal's handler: it does nothing, its only effect is EINTR. */
+void pysig_nudge(int sig);
 
 /* Dispositions as seen by pysig_disposition. */
 enum {
@@ -76,6 +87,10 @@ enum {
  * gets SA_ONSTACK, no SA_RESTART, and a full sa_mask.  The first call for a
  * signal saves the disposition it replaced.  Returns 0 or an errno value. */
 int pysig_set(int sig, int kind);
+
+/* Installs pysig_nudge for sig: SA_ONSTACK, a full sa_mask, no
+ * SA_RESTART.  Returns 0 or an errno value. */
+int pysig_set_nudge(int sig);
 
 /* Returns the current disposition of sig (one of the enum above) or a
  * negative errno value. */

@@ -329,7 +329,7 @@ func TestMainFaults(t *testing.T) {
 	t.Run("main-idle-keyboard-interrupt", func(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=main-idle-keyboard-interrupt")
-		got := finish(t, cmd, sigint)
+		got := finish(t, cmd, sigintWhenReady)
 		if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 			t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
 		}

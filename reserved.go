@@ -37,5 +37,8 @@ func checkOwnable(sig unix.Signal) error {
 	if reserved[sig] {
 		return fmt.Errorf("%w: %d (%v)", ErrReservedSignal, int(sig), sig)
 	}
+	if sig == interruptSignal && interruptOwned.Load() {
+		return fmt.Errorf("%w: %d (MainContext interrupts blocked calls with it)", ErrReservedSignal, int(sig))
+	}
 	return nil
 }

@@ -19,7 +19,9 @@ import (
 //	}
 //
 // The loop makes no cgo call and allocates nothing: the closures it takes do
-// not escape, and with no trace hook the only extra work is one atomic load.
+// not escape, and with no trace hook and no MainContext the only extra work
+// is two atomic loads. Under MainContext each attempt also registers its
+// thread, so that a handler error can interrupt it (maincontext.go).
 
 // retry runs call in the PEP 475 loop. call returns the system call's result
 // (for the trace) and error.
@@ -37,7 +39,16 @@ func retry(name string, call func() (int, error)) (int, error) {
 }
 
 // attempt makes one call, reporting PhaseEnter and PhaseExit to the hook.
+// Under MainContext it makes it interruptible (see interruptible).
 func attempt(hook *TraceHook, name string, call func() (int, error)) (int, error) {
+	if interruptOwned.Load() {
+		return interruptible(hook, name, call)
+	}
+	return attemptNow(hook, name, call)
+}
+
+// attemptNow is attempt's plain path.
+func attemptNow(hook *TraceHook, name string, call func() (int, error)) (int, error) {
 	if hook != nil {
 		(*hook)(TraceEvent{Call: name, Phase: PhaseEnter})
 	}
@@ -49,8 +60,10 @@ func attempt(hook *TraceHook, name string, call func() (int, error)) (int, error
 }
 
 // checkAfterEINTR runs CheckSignals after an EINTR and reports the step.
+// Under MainContext, once a handler error has cancelled the context, it
+// returns that error on every thread.
 func checkAfterEINTR(name string, hook *TraceHook) error {
-	err := CheckSignals()
+	err := checkOrCancelled()
 	if hook != nil {
 		(*hook)(TraceEvent{Call: name, Phase: PhaseCheck, Err: err})
 		if err == nil {

@@ -10,6 +10,7 @@ package pysignal
 // thread to serve.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,6 +39,10 @@ type Wakeup struct{ _ struct{} }
 func CheckSignals() error    { return unsupported("CheckSignals") }
 func MainThreadID() int      { return -1 }
 func Main(fn func() int) int { return fn() }
+
+// MainContext runs fn on the calling goroutine and exits with its result:
+// there are no handlers to run and no main thread to serve.
+func MainContext(fn func(ctx context.Context) error) { Exit(fn(context.Background())) }
 
 // Exit ends the process as on Linux, except that KeyboardInterrupt exits
 // with status 130 instead of dying by SIGINT.

@@ -1,0 +1,330 @@
+//go:build linux && cgo
+
+package pysignal
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	mc := func(fn func(ctx context.Context) error) func() {
+		return func() { MainContext(fn) }
+	}
+	ready := func() { fmt.Println("ready") }
+	mainThreadChildren["mc-ctx-wait"] = mc(func(ctx context.Context) error {
+		ready()
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	mainThreadChildren["mc-sleep"] = mc(func(ctx context.Context) error {
+		ready()
+		return Sleep(time.Minute)
+	})
+	mainThreadChildren["mc-read"] = mc(func(ctx context.Context) error {
+		ready()
+		_, err := Read(0, make([]byte, 1))
+		return err
+	})
+	// "ready" only once the main thread sleeps in read(2): a signal that
+	// lands before the call blocks waits for it (the race window).
+	mainThreadChildren["mc-read-on-main"] = mc(func(ctx context.Context) error {
+		go func() {
+			if waitBlockedIn(MainThreadID(), "pipe_read") == nil {
+				ready()
+			}
+		}()
+		var err error
+		Call(func() { _, err = Read(0, make([]byte, 1)) })
+		return err
+	})
+	// SIGINT handled on another thread while the main thread sleeps in a
+	// wrapped read through Call: the main thread must still be interrupted.
+	mainThreadChildren["mc-read-on-main-signal-elsewhere"] = mc(func(ctx context.Context) error {
+		go func() {
+			if waitBlockedIn(MainThreadID(), "pipe_read") != nil {
+				return
+			}
+			runtime.LockOSThread() // this thread takes it, not the main thread
+			unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGINT)
+		}()
+		var err error
+		Call(func() { _, err = Read(0, make([]byte, 1)) })
+		return err
+	})
+	mainThreadChildren["mc-nil"] = mc(func(ctx context.Context) error { return nil })
+	mainThreadChildren["mc-exit-3"] = mc(func(ctx context.Context) error { return ExitCode(3) })
+	mainThreadChildren["mc-sigterm-exit-143"] = mc(func(ctx context.Context) error {
+		var err error
+		Call(func() {
+			_, err = Signal(unix.SIGTERM, HandlerFunc(func(unix.Signal) error { return ExitCode(143) }))
+		})
+		if err != nil {
+			return err
+		}
+		ready()
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	mainThreadChildren["mc-sigint-ignored"] = mc(func(ctx context.Context) error {
+		var h Handler
+		Call(func() { h, _ = GetSignal(unix.SIGINT) })
+		fmt.Println(h)
+		ready()
+		_, err := Read(0, make([]byte, 1)) // the parent closes stdin after its SIGINT
+		return err
+	})
+	mainThreadChildren["mc-second-interrupt"] = mc(func(ctx context.Context) error {
+		ready()
+		<-ctx.Done()
+		fmt.Println("cancelled") // and ignore it: the second Ctrl-C must end the process
+		select {}
+	})
+	mainThreadChildren["mc-many"] = mc(manyBlockedCalls)
+}
+
+// manyBlockedCalls blocks a goroutine in each of several wrapped calls, says
+// "ready" once all are inside, and after the cancellation prints, for each
+// call, its error and when it returned, counted from the first sign of the
+// cancellation (fn seeing ctx done, or a call returning): an upper bound of
+// how long the call took to return once ctx was cancelled.
+func manyBlockedCalls(ctx context.Context) error {
+	var p [2]int
+	unix.Pipe2(p[:], unix.O_CLOEXEC)
+	ep, _ := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, p[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p[0])})
+	ln, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	unix.Bind(ln, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+	unix.Listen(ln, 1)
+	sleeper := exec.Command("sleep", "30")
+	sleeper.Start()
+	defer sleeper.Process.Kill()
+	calls := []struct {
+		name string
+		f    func() error
+	}{
+		{"Sleep", func() error { return Sleep(time.Minute) }},
+		{"Read", func() error { _, err := Read(p[0], make([]byte, 1)); return err }},
+		{"Poll", func() error {
+			_, err := Poll([]unix.PollFd{{Fd: int32(p[0]), Events: unix.POLLIN}}, -1)
+			return err
+		}},
+		{"Poll(timeout)", func() error {
+			_, err := Poll([]unix.PollFd{{Fd: int32(p[0]), Events: unix.POLLIN}}, time.Minute)
+			return err
+		}},
+		{"EpollWait", func() error { _, err := EpollWait(ep, make([]unix.EpollEvent, 1), -1); return err }},
+		{"Accept", func() error { _, _, err := Accept(ln); return err }},
+		{"Wait4", func() error { _, err := Wait4(sleeper.Process.Pid, nil, 0, nil); return err }},
+		{"Sigtimedwait", func() error { _, _, err := Sigtimedwait([]unix.Signal{unix.SIGUSR2}, time.Minute); return err }},
+		{"Pause", Pause},
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first time.Time // the first sign of the cancellation
+	seen := func() time.Time {
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if first.IsZero() {
+			first = now
+		}
+		return now
+	}
+	returned := make([]time.Time, len(calls))
+	errs := make([]error, len(calls))
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.f()
+			returned[i] = seen()
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		blocked.mu.Lock()
+		n := len(blocked.tids)
+		blocked.mu.Unlock()
+		if n == len(calls) {
+			break
+		}
+	}
+	ready()
+	<-ctx.Done()
+	seen()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		for i, c := range calls {
+			fmt.Printf("%s: %v, returned %v after the first sign\n", c.name, errs[i], returned[i].Sub(first).Round(10*time.Microsecond))
+		}
+	case <-time.After(5 * time.Second):
+		fmt.Println("calls still blocked 5s after the cancellation")
+	}
+	return ctx.Err()
+}
+
+func ready() { fmt.Println("ready") }
+
+// MainContext ends each program as CPython ends the same script: Ctrl-C
+// (a SIGINT from outside) while fn waits on ctx, sleeps in Sleep, reads on
+// its own goroutine or reads on the main thread through Call kills the
+// process by SIGINT after printing KeyboardInterrupt; a nil result exits 0,
+// ExitCode(3) exits 3, a SIGTERM handler's ExitCode(143) exits 143.
+func TestMainContextEndsAsCPython(t *testing.T) {
+	cases := []struct {
+		child, python string
+		want          string
+	}{
+		{"mc-ctx-wait", "import threading; print('ready', flush=True); threading.Event().wait()", "killed by signal 2"},
+		{"mc-sleep", "import time; print('ready', flush=True); time.sleep(60)", "killed by signal 2"},
+		{"mc-read", "import os, threading; t = threading.Thread(target=os.read, args=(0, 1), daemon=True); t.start(); print('ready', flush=True); t.join()", "killed by signal 2"},
+		{"mc-read-on-main", "import os; print('ready', flush=True); os.read(0, 1)", "killed by signal 2"},
+		{"mc-nil", "pass", "exit status 0"},
+		{"mc-exit-3", "import sys; sys.exit(3)", "exit status 3"},
+		{"mc-sigterm-exit-143", "import signal, sys, threading; signal.signal(signal.SIGTERM, lambda *a: sys.exit(143)); print('ready', flush=True); threading.Event().wait()", "exit status 143"},
+	}
+	for _, c := range cases {
+		t.Run(c.child, func(t *testing.T) {
+			sig := syscall.SIGINT
+			if strings.Contains(c.child, "sigterm") {
+				sig = syscall.SIGTERM
+			}
+			onReady := func(line string, p *os.Process, _ *os.File) error {
+				if line != "ready" {
+					return nil
+				}
+				return p.Signal(sig)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+c.child)
+			got := finish(t, cmd, onReady)
+			wantLast := ""
+			if c.want == "killed by signal 2" {
+				wantLast = "KeyboardInterrupt"
+			}
+			if got.String() != c.want || got.lastLine() != wantLast {
+				t.Errorf("child ended with %v, stderr %q; want %s, last line %q", got, got.stderr, c.want, wantLast)
+			}
+			if py, ok := pythonEnding(t, c.python, onReady); ok && (py.String() != got.String() || py.lastLine() != got.lastLine()) {
+				t.Errorf("CPython ended with %v, last line %q; the child with %v, %q", py, py.lastLine(), got, got.lastLine())
+			}
+		})
+	}
+}
+
+// Started with SIGINT ignored (nohup, a background job), MainContext leaves
+// it ignored, as CPython's start-up does: Ctrl-C changes nothing, and the
+// program ends normally when its input ends.
+func TestMainContextLeavesAnIgnoredSIGINTIgnored(t *testing.T) {
+	var said []string
+	onLine := func(line string, p *os.Process, stdin *os.File) error {
+		said = append(said, line)
+		if line != "ready" {
+			return nil
+		}
+		if err := p.Signal(syscall.SIGINT); err != nil {
+			return err
+		}
+		// An ignored signal is discarded when it is sent: kill has
+		// returned, so ending the input now cannot overtake it.
+		return stdin.Close()
+	}
+	cmd := exec.Command("sh", "-c", `trap '' INT; exec "$0" -test.run='^$'`, os.Args[0])
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-sigint-ignored")
+	got := finish(t, cmd, onLine)
+	if got.String() != "exit status 0" || len(said) == 0 || said[0] != "SIG_IGN" {
+		t.Errorf("child said %q and ended with %v, stderr %q; want SIG_IGN and exit status 0", said, got, got.stderr)
+	}
+}
+
+// A handler error cancels ctx and interrupts every wrapped call blocked on
+// fn's goroutines: each returns KeyboardInterrupt within milliseconds, and
+// the process then dies by SIGINT.
+func TestMainContextInterruptsBlockedCalls(t *testing.T) {
+	var said []string
+	onLine := func(line string, p *os.Process, _ *os.File) error {
+		said = append(said, line)
+		return sigintWhenReady(line, p, nil)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-many")
+	got := finish(t, cmd, onLine)
+	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
+		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
+	}
+	if len(said) != 10 {
+		t.Fatalf("child said %q; want ready and 9 results", said)
+	}
+	for _, r := range said[1:] {
+		if !strings.Contains(r, ": KeyboardInterrupt, returned ") {
+			t.Errorf("%s; want KeyboardInterrupt", r)
+		}
+		t.Log(r)
+	}
+}
+
+// After the first handler error has cancelled ctx, a second one while fn
+// has not returned ends the process through Exit (no unraisable hook).
+func TestMainContextSecondInterruptExits(t *testing.T) {
+	onLine := func(line string, p *os.Process, _ *os.File) error {
+		if line == "ready" || line == "cancelled" {
+			return p.Signal(syscall.SIGINT)
+		}
+		return nil
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-second-interrupt")
+	got := finish(t, cmd, onLine)
+	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
+		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
+	}
+}
+
+// A signal the kernel hands to another thread still interrupts a wrapped
+// call on the main thread (the C handler forwards SIGRTMAX to it): without
+// that, the read would wait for input that never comes.
+func TestMainContextInterruptsTheMainThreadForASignalElsewhere(t *testing.T) {
+	got := runChildToEnd(t, "mc-read-on-main-signal-elsewhere")
+	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
+		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
+	}
+}
+
+// BenchmarkReadUnderMainContext is BenchmarkRead's 1-byte round trip with
+// the wrapper in its MainContext mode (each attempt registers its thread),
+// next to the plain wrapper and the raw call, in one run.
+func BenchmarkReadUnderMainContext(b *testing.B) {
+	for _, v := range []struct {
+		name  string
+		read  func(int, []byte) (int, error)
+		owned bool
+	}{{"impl=raw", unix.Read, false}, {"impl=wrapped", Read, false}, {"impl=wrapped-maincontext", Read, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			r, w := benchPipe(b)
+			one, buf := []byte{1}, make([]byte, 1)
+			interruptOwned.Store(v.owned)
+			defer interruptOwned.Store(false)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := unix.Write(w, one); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := v.read(r, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
