@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck tidy vet staticcheck gotest portable ctest asyncsafe bench soak fuzz clean
+.PHONY: all demo test fmtcheck tidy vet staticcheck gotest portable conformance ctest asyncsafe bench soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -51,6 +51,11 @@ portable:
 		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./cmd/pysig"; \
 		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/pysig || exit 1; \
 	done
+
+## conformance: the differential suite against every CPython 3.10+ found
+## (make test runs it too, inside gotest; PYSIGNAL_PYTHONS names interpreters)
+conformance:
+	$(GO) test -count=1 -v -run '^TestConformance$$' ./conformance
 
 ## ctest: the C core on its own, under AddressSanitizer and UBSan
 ctest: $(BUILD)/handler_test

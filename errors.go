@@ -35,6 +35,12 @@ var (
 	// call has no "wait forever" meaning for it (CPython's ValueError).
 	ErrNegativeTimeout = errors.New("pysignal: timeout must be non-negative")
 
+	// ErrOverflow: a number does not fit the C type the system call takes
+	// (a signal number, fd or thread id beyond 32 bits, alarm seconds beyond
+	// 32 bits). CPython raises OverflowError; nothing is truncated and
+	// nothing changes.
+	ErrOverflow = errors.New("pysignal: value out of range for the system call")
+
 	// ErrKeyboardInterrupt is what DefaultIntHandler returns: CPython's
 	// KeyboardInterrupt.
 	ErrKeyboardInterrupt = errors.New("KeyboardInterrupt")

@@ -380,7 +380,8 @@ func TestValidSignals(t *testing.T) {
 
 // CPython: PosixTests.test_strsignal.
 func TestStrsignal(t *testing.T) {
-	for sig, want := range map[unix.Signal]string{unix.SIGINT: "Interrupt", usr1: "User defined signal 1", unix.SIGKILL: "Killed"} {
+	// glibc's "Unknown signal 32" is CPython's None: "".
+	for sig, want := range map[unix.Signal]string{unix.SIGINT: "Interrupt", usr1: "User defined signal 1", unix.SIGKILL: "Killed", 32: "", 33: "", 35: "Real-time signal 1"} {
 		if got, err := Strsignal(sig); err != nil || got != want {
 			t.Errorf("Strsignal(%d) = %q, %v; want %q", sig, got, err, want)
 		}
@@ -404,6 +405,11 @@ func TestSignalNames(t *testing.T) {
 	for sig, want := range map[unix.Signal]string{unix.SIGINT: "SIGINT", 34: "SIGRTMIN", 35: "SIGRTMIN+1", 64: "SIGRTMAX", 32: "", 0: "", 65: ""} {
 		if got := SignalName(sig); got != want {
 			t.Errorf("SignalName(%d) = %q, want %q", sig, got, want)
+		}
+	}
+	for name, want := range map[string]unix.Signal{"SIGIOT": unix.SIGABRT, "SIGPOLL": unix.SIGIO, "SIGCLD": unix.SIGCHLD} {
+		if got, err := SignalByName(name); err != nil || got != want {
+			t.Errorf("SignalByName(%q) = %d, %v; want %d", name, got, err, want)
 		}
 	}
 	for _, bad := range []string{"INT", "SIGNOPE", ""} {

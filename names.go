@@ -24,15 +24,21 @@ import (
 )
 
 // Strsignal returns the system's description of sig ("Interrupt", "User
-// defined signal 1"): CPython's signal.strsignal. A number out of range
-// gives ErrInvalidSignal.
+// defined signal 1", "Real-time signal 1"): CPython's signal.strsignal.
+// A number the C library does not know (glibc's own 32 and 33, for which it
+// says "Unknown signal 32") gives "" with no error, where CPython returns
+// None. A number out of range gives ErrInvalidSignal.
 func Strsignal(sig unix.Signal) (string, error) {
 	if err := checkRange(sig); err != nil {
 		return "", err
 	}
 	// glibc (2.32 and later) returns its own constant strings for known
 	// signals and a thread-local buffer for the others.
-	return C.GoString(C.strsignal(C.int(sig))), nil
+	s := C.GoString(C.strsignal(C.int(sig)))
+	if strings.HasPrefix(s, "Unknown signal") {
+		return "", nil
+	}
+	return s, nil
 }
 
 // ValidSignals returns every valid signal number on this platform, sorted:
@@ -57,25 +63,42 @@ func SignalName(sig unix.Signal) string {
 		return name
 	}
 	switch {
-	case sig == sigRTMin:
+	case sig == SIGRTMIN:
 		return "SIGRTMIN"
-	case sig == sigRTMax:
+	case sig == SIGRTMAX:
 		return "SIGRTMAX"
-	case sig > sigRTMin && sig < sigRTMax:
-		return fmt.Sprintf("SIGRTMIN+%d", sig-sigRTMin)
+	case sig > SIGRTMIN && sig < SIGRTMAX:
+		return fmt.Sprintf("SIGRTMIN+%d", sig-SIGRTMIN)
 	}
 	return ""
 }
 
-// glibc's real-time range (the kernel's 32 and 33 are glibc's own).
+// NSIG is one more than the highest signal number: CPython's signal.NSIG.
+const NSIG = nsig
+
+// The real-time signal range glibc leaves to programs (the kernel's 32 and
+// 33 are glibc's own): CPython's signal.SIGRTMIN and signal.SIGRTMAX.
 const (
-	sigRTMin unix.Signal = 34
-	sigRTMax unix.Signal = 64
+	SIGRTMIN unix.Signal = 34
+	SIGRTMAX unix.Signal = 64
 )
 
+// aliases are the second names some signals have, which CPython's Signals
+// accepts (signal.Signals["SIGIOT"] is SIGABRT) but never reports.
+var aliases = map[string]unix.Signal{
+	"SIGIOT":  unix.SIGABRT,
+	"SIGPOLL": unix.SIGIO,
+	"SIGCLD":  unix.SIGCHLD,
+}
+
 // SignalByName is SignalName's reverse: CPython's signal.Signals["SIGINT"].
-// The "SIG" prefix is required; unknown names give ErrInvalidSignal.
+// It also accepts the aliases SIGIOT, SIGPOLL and SIGCLD, as CPython does
+// (SignalName gives the first names: SIGABRT, SIGIO, SIGCHLD). The "SIG"
+// prefix is required; unknown names give ErrInvalidSignal.
 func SignalByName(name string) (unix.Signal, error) {
+	if sig, ok := aliases[name]; ok {
+		return sig, nil
+	}
 	for sig := unix.Signal(1); sig < nsig && name != ""; sig++ {
 		if SignalName(sig) == name {
 			return sig, nil
