@@ -23,6 +23,7 @@ var linuxOnlyAPI = []string{
 	"func EpollWait", "func Waitid", "func Setitimer", "func Getitimer",
 	"const ItimerReal", "const ItimerVirtual", "const ItimerProf",
 	"const SigBlock", "const SigUnblock", "const SigSetmask",
+	"const NSIG", "const SIGRTMIN", "const SIGRTMAX",
 }
 
 // TestAPISameEverywhere: the exported API of a build without Linux or

@@ -19,3 +19,13 @@ const (
 	SigUnblock = unix.SIG_UNBLOCK
 	SigSetmask = unix.SIG_SETMASK
 )
+
+// NSIG is one more than the highest signal number: CPython's signal.NSIG.
+const NSIG = 65
+
+// The real-time signal range glibc leaves to programs (the kernel's 32 and
+// 33 are glibc's own): CPython's signal.SIGRTMIN and signal.SIGRTMAX.
+const (
+	SIGRTMIN unix.Signal = 34
+	SIGRTMAX unix.Signal = 64
+)

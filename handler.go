@@ -39,7 +39,7 @@ var (
 )
 
 func init() {
-	if C.PYSIG_NSIG != nsig {
+	if C.PYSIG_NSIG != nsig || nsig != NSIG {
 		panic("pysignal: handler.h and handler.go disagree on NSIG")
 	}
 }

@@ -73,15 +73,6 @@ func SignalName(sig unix.Signal) string {
 	return ""
 }
 
-// NSIG is one more than the highest signal number: CPython's signal.NSIG.
-const NSIG = nsig
-
-// The real-time signal range glibc leaves to programs (the kernel's 32 and
-// 33 are glibc's own): CPython's signal.SIGRTMIN and signal.SIGRTMAX.
-const (
-	SIGRTMIN unix.Signal = 34
-	SIGRTMAX unix.Signal = 64
-)
 
 // aliases are the second names some signals have, which CPython's Signals
 // accepts (signal.Signals["SIGIOT"] is SIGABRT) but never reports.
