@@ -73,7 +73,6 @@ func SignalName(sig unix.Signal) string {
 	return ""
 }
 
-
 // aliases are the second names some signals have, which CPython's Signals
 // accepts (signal.Signals["SIGIOT"] is SIGABRT) but never reports.
 var aliases = map[string]unix.Signal{
