@@ -15,28 +15,30 @@
 // signals' handlers in ascending signal order, and stops at the first
 // handler that returns an error, which it returns.
 //
-//	func main() { os.Exit(pysignal.Main(run)) }
+//	func main() { pysignal.MainContext(run) } // never returns
 //
-//	func run() int {
-//		var err error
-//		pysignal.Call(func() { // on the main thread
-//			pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler)
-//			err = work() // calls pysignal.CheckSignals at its safe points
-//		})
-//		if errors.Is(err, pysignal.ErrKeyboardInterrupt) {
-//			return 130
-//		}
-//		return 0
+//	func run(ctx context.Context) error {
+//		n, err := pysignal.Read(0, buf) // Ctrl-C: ErrKeyboardInterrupt
+//		...
+//		return err // KeyboardInterrupt: the process dies by SIGINT, as CPython
 //	}
 //
-// # The main thread
+// # The main thread, MainContext and Exit
 //
 // As in CPython, only the main thread (the process's first thread) sets
 // handlers, sets the wakeup fd, and runs handlers. The package's init locks
-// the main goroutine to that thread. Main runs the program's real work on
-// another goroutine and keeps the main thread serving Call requests; while
-// idle it sleeps in a way that every handled signal ends at once, so
-// handlers run promptly whichever thread the kernel delivered the signal to.
+// the main goroutine to that thread. MainContext, the recommended entry
+// point, does what CPython's interpreter does around a script: it installs
+// DefaultIntHandler for SIGINT (unless SIGINT is ignored), runs fn on its own
+// goroutine while the main thread serves Call requests and runs handlers as
+// signals arrive, cancels fn's context with a handler's error as its cause
+// (interrupting fn's blocked wrapped calls), and finally ends the process
+// with Exit: exit status 0 for nil, n for ExitCode(n) (sys.exit(n)), death by
+// SIGINT after printing "KeyboardInterrupt" for ErrKeyboardInterrupt, and 1
+// after the message for anything else. Main is the building block under it,
+// and what a TestMain uses. While idle, the main thread sleeps in a way that
+// every handled signal ends at once, so handlers run promptly whichever
+// thread the kernel delivered the signal to.
 //
 // # Blocking calls and EINTR
 //
