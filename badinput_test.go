@@ -150,6 +150,87 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if err := onMain(func() error { return wk.Sleep(-1) }); !errors.Is(err, ErrWakeupClosed) && !errors.Is(err, ErrNegativeTimeout) {
 		t.Errorf("Sleep(-1) on a closed Wakeup: %v", err)
 	}
+
+	// Misuse of Wakeups and of the fds around them (issue 12): a closed
+	// Wakeup, fds out of range, a pipe closed behind a Wakeup's back, a
+	// wakeup fd to put back that was closed and its number reused.
+	_, nbW := pipe(t, unix.O_NONBLOCK)
+	var set unix.FdSet
+	broken := func(end string) func() error {
+		return func() error {
+			b, err := OpenWakeup()
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if end == "read" {
+				unix.Close(b.r)
+			} else {
+				unix.Close(b.w)
+			}
+			_, err = b.Wait(-1, 0, time.Second)
+			return err
+		}
+	}
+	misuse := []tc{
+		{"SetWakeupFD(1<<32 + fd)", func() error { _, err := SetWakeupFD(1<<32+nbW, true); return err }, unix.EBADF},
+		{"Select(nfd FD_SETSIZE+1)", func() error { _, err := Select(unix.FD_SETSIZE+1, &set, nil, nil, 0); return err }, unix.EINVAL},
+		{"Select(nfd -1)", func() error { _, err := Select(-1, &set, nil, nil, 0); return err }, unix.EINVAL},
+		{"closed Wakeup.Wait", func() error { _, err := wk.Wait(-1, 0, 0); return err }, ErrWakeupClosed},
+		{"closed Wakeup.Read", func() error { _, err := wk.Read(nbW, nil); return err }, ErrWakeupClosed},
+		{"closed Wakeup.Write", func() error { _, err := wk.Write(nbW, nil); return err }, ErrWakeupClosed},
+		{"closed Wakeup.Accept", func() error { _, _, err := wk.Accept(nbW); return err }, ErrWakeupClosed},
+		{"closed Wakeup.Drain", wk.Drain, ErrWakeupClosed},
+		{"closed Wakeup.Sleep", func() error { return wk.Sleep(time.Second) }, ErrWakeupClosed},
+		{"Wakeup.Wait(fd -2)", func() error {
+			b, err := OpenWakeup()
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			_, err = b.Wait(-2, unix.POLLIN, time.Second)
+			return err
+		}, unix.EBADF},
+		{"Wakeup.Wait(fd 1<<32)", func() error {
+			b, err := OpenWakeup()
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			_, err = b.Wait(1<<32, unix.POLLIN, time.Second)
+			return err
+		}, unix.EBADF},
+		{"Wakeup.Wait, read end closed behind its back", broken("read"), ErrWakeupBroken},
+		{"Wakeup.Wait, write end closed behind its back", broken("write"), ErrWakeupBroken},
+		{"Wakeup.Close, the fd to put back closed and reused", func() error {
+			var p [2]int
+			if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+				return err
+			}
+			if _, err := SetWakeupFD(p[1], true); err != nil {
+				return err
+			}
+			b, err := OpenWakeup()
+			if err != nil {
+				return err
+			}
+			unix.Close(p[0])
+			unix.Close(p[1])
+			var q [2]int // takes the numbers just freed
+			if err := unix.Pipe2(q[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+				return err
+			}
+			defer unix.Close(q[0])
+			defer unix.Close(q[1])
+			return b.Close()
+		}, ErrWakeupFDReplaced},
+	}
+	for _, c := range misuse {
+		tried++
+		if err := onMain(c.call); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
 	if diff := cmp.Diff(before, takeSnapshot()); diff != "" {
 		t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
 	}

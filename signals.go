@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sync/atomic"
 
@@ -151,6 +152,10 @@ func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 	}
 	var id fileID
 	var socket bool
+	if fd < -1 || fd > math.MaxInt32 {
+		// The kernel would truncate a larger number to another fd.
+		return -1, os.NewSyscallError("fstat", unix.EBADF)
+	}
 	if fd != -1 {
 		if id, socket, err = identify(fd); err != nil {
 			return -1, os.NewSyscallError("fstat", err)

@@ -100,8 +100,15 @@ func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int
 // wait is rounded up to the microsecond. Each attempt starts from the sets
 // the caller passed (select(2) rewrites them); on return they hold the ready
 // descriptors, as with select(2), and are empty when it returns 0, also
-// when a signal's handler outlasted the deadline (CPython's bpo-35310).
+// when a signal's handler outlasted the deadline (CPython's bpo-35310). An
+// nfd beyond FD_SETSIZE (1024), which the sets cannot hold, gives EINVAL
+// (CPython's ValueError "filedescriptor out of range in select()").
 func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err error) {
+	if nfd < 0 || nfd > unix.FD_SETSIZE {
+		// An FdSet holds FD_SETSIZE bits: the kernel would read and write
+		// past it.
+		return -1, unix.EINVAL
+	}
 	// The caller's sets, kept to start every attempt from them; a nil set
 	// stays nil.
 	var saved [3]unix.FdSet

@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync/atomic"
@@ -188,7 +189,8 @@ func (wk *Wakeup) Drain() error {
 // pipe together, and each time the pipe is readable it drains it (Signals),
 // runs CheckSignals, and goes on waiting for the time that remains. It
 // returns fd's revents (0 on timeout) or a handler's error, unchanged. fd -1
-// waits for signals only. A negative timeout waits forever. Wait works only
+// waits for signals only; other negative fds, and fds beyond int32, give
+// EBADF. A negative timeout waits forever. Wait works only
 // on the main thread (ErrNotMainThread), where handlers run.
 func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int16, err error) {
 	if wk.closed {
@@ -196,6 +198,9 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 	}
 	if !onMainThread() {
 		return 0, ErrNotMainThread
+	}
+	if fd < -1 || fd > math.MaxInt32 { // poll(2) would ignore it, or see another fd
+		return 0, unix.EBADF
 	}
 	// Anything tripped before the wait: take its bytes too, so that
 	// Signals sees them and no stale byte wakes a later wait.
