@@ -166,6 +166,11 @@ func TestStormSoak(t *testing.T) {
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
 	defer signal.Stop(winch)
+	// A wakeup write that raised SIGPIPE would show here (pysignal does
+	// not own SIGPIPE in the soak; the runtime passes it to os/signal).
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
 	var bg sync.WaitGroup
 	bg.Add(3)
 	go func() { // allocate: GC cycles
@@ -231,6 +236,27 @@ func TestStormSoak(t *testing.T) {
 			if time.Now().After(deadline) {
 				return errors.New("the soak overran its bound")
 			}
+			// Issue 12's faults under the storm: Wakeups closed out of
+			// order, a socket wakeup fd whose peer is gone, Ignore then
+			// Release of a signal os/signal wants and of a job-control one.
+			if err := stormOutOfOrderWakeups(); err != nil {
+				return fmt.Errorf("cycle %d: %w", cycle, err)
+			}
+			if err := stormDeadSocketWakeup(); err != nil {
+				return fmt.Errorf("cycle %d: %w", cycle, err)
+			}
+			for _, sig := range []unix.Signal{unix.SIGWINCH, unix.SIGTTOU} {
+				if _, err := Signal(sig, Ignore); err != nil {
+					return err
+				}
+				if err := Release(sig); err != nil {
+					return err
+				}
+			}
+			if h, _ := GetSignal(unix.SIGTTOU); h != Default {
+				return fmt.Errorf("cycle %d: SIGTTOU after Ignore + Release is %v, want Default", cycle, h)
+			}
+
 			// 256 MiB through the wrapped Read, in two halves, each with a
 			// one-page wakeup pipe that nobody drains (it fills at once):
 			// warn=true must report the full pipe, warn=false must not.
@@ -295,6 +321,17 @@ func TestStormSoak(t *testing.T) {
 				// Signal 60, which nobody sends: while sigtimedwait sleeps the
 				// kernel unblocks the waited signals, so a signal that is sent
 				// (SIGWINCH here) would be taken, correctly ending the wait.
+				// Select that returns 0 leaves no fd looking ready, even
+				// after EINTR with the deadline passed (bpo-35310).
+				"Select": func() error {
+					var set unix.FdSet
+					set.Set(ep[0])
+					n, err := Select(ep[0]+1, &set, nil, nil, want)
+					if err == nil && (n != 0 || set.IsSet(ep[0])) {
+						return fmt.Errorf("returned %d with the never-ready fd still in the set", n)
+					}
+					return err
+				},
 				"Sigtimedwait": func() error {
 					info, ok, err := Sigtimedwait([]unix.Signal{60}, want)
 					if ok {
@@ -359,11 +396,33 @@ func TestStormSoak(t *testing.T) {
 	if full[1] != 0 {
 		t.Errorf("warn=false reported %d times", full[1])
 	}
+	epipe := 0
 	for _, r := range hook.reports() {
-		if !errors.Is(r, unix.EAGAIN) {
+		switch {
+		case errors.Is(r, unix.EPIPE):
+			epipe++
+		case !errors.Is(r, unix.EAGAIN):
 			t.Errorf("unexpected unraisable report: %v", r)
 		}
 	}
+	if epipe == 0 {
+		t.Error("the dead-socket wakeup fd was never reported (EPIPE)")
+	}
+	select {
+	case <-sigpipe:
+		t.Error("a wakeup write raised SIGPIPE (send without MSG_NOSIGNAL?)")
+	default:
+	}
+	// Each cycle ignored and released SIGWINCH: os/signal's registration
+	// must have survived (the ticker sends SIGWINCH every 10 ms).
+	winchTimer := time.NewTimer(5 * time.Second)
+	unix.Kill(unix.Getpid(), unix.SIGWINCH)
+	select {
+	case <-winch:
+	case <-winchTimer.C:
+		t.Error("os/signal.Notify for SIGWINCH stopped working after Ignore + Release")
+	}
+	winchTimer.Stop()
 	var gcAfter runtime.MemStats
 	runtime.ReadMemStats(&gcAfter)
 	if gcAfter.NumGC == gcBefore.NumGC || ticks.Load() == 0 || spins.Load() == 0 || winches.Load() == 0 {
@@ -393,4 +452,78 @@ func waitForExit(cmd *exec.Cmd, limit time.Duration) error {
 		cmd.Process.Kill()
 		return errors.New("did not exit in time")
 	}
+}
+
+// raiseMany raises sig n times on the calling (main) thread: n wakeup
+// writes whether or not the storm is still running.
+func raiseMany(sig unix.Signal, n int) error {
+	for i := 0; i < n; i++ {
+		if err := raise(sig); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stormOutOfOrderWakeups closes two Wakeups out of order, the first one's
+// write-end number taken by a socket in between, raises 100 signals (the
+// storm adds more), and checks that none reached the socket and the wakeup fd is -1 again.
+func stormOutOfOrderWakeups() error {
+	w1, err := OpenWakeup()
+	if err != nil {
+		return err
+	}
+	w2, err := OpenWakeup()
+	if err != nil {
+		w1.Close()
+		return err
+	}
+	num := w1.w
+	if err := w1.Close(); err != nil {
+		w2.Close()
+		return err
+	}
+	sock, peer, err := socketOn(num)
+	if err != nil {
+		w2.Close()
+		return err
+	}
+	defer unix.Close(sock)
+	defer unix.Close(peer)
+	if err := w2.Close(); err != nil {
+		return err
+	}
+	if err := raiseMany(usr1, 100); err != nil {
+		return err
+	}
+	if got := drain(peer); len(got) != 0 {
+		return fmt.Errorf("%d signal bytes reached an unrelated socket", len(got))
+	}
+	if fd := currentWakeupFD(); fd != -1 {
+		return fmt.Errorf("after the out-of-order Closes the wakeup fd is %d, want -1", fd)
+	}
+	return nil
+}
+
+// stormDeadSocketWakeup installs a socket whose peer is gone as the wakeup
+// fd for 100 raised signals and whatever the storm sends: each write fails with EPIPE (reported at the next
+// check), and none raises SIGPIPE.
+func stormDeadSocketWakeup() error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pair[0])
+	unix.Close(pair[1])
+	if _, err := SetWakeupFD(pair[0], true); err != nil {
+		return err
+	}
+	err = raiseMany(usr1, 100)
+	if _, err := SetWakeupFD(-1, true); err != nil {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return CheckSignals()
 }

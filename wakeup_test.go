@@ -113,10 +113,9 @@ func TestWakeupSocketSendError(t *testing.T) {
 
 // socketOn returns a connected non-blocking AF_UNIX stream pair whose first
 // end has the fd number want (a number just closed: the kernel hands out the
-// lowest free one, as net.Dial would get it). It fails if the number was
-// taken by somebody else first.
-func socketOn(t *testing.T, want int) (sock, peer int) {
-	t.Helper()
+// lowest free one, as net.Dial would get it), or an error if the number was
+// taken by somebody else first. The caller closes both.
+func socketOn(want int) (sock, peer int, err error) {
 	var held []int
 	defer func() {
 		for _, fd := range held {
@@ -125,22 +124,21 @@ func socketOn(t *testing.T, want int) (sock, peer int) {
 	}()
 	for i := 0; i < 64; i++ {
 		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		must(t, err)
+		if err != nil {
+			return -1, -1, err
+		}
 		switch want {
 		case pair[0]:
-			t.Cleanup(func() { unix.Close(pair[0]); unix.Close(pair[1]) })
-			return pair[0], pair[1]
+			return pair[0], pair[1], nil
 		case pair[1]:
-			t.Cleanup(func() { unix.Close(pair[0]); unix.Close(pair[1]) })
-			return pair[1], pair[0]
+			return pair[1], pair[0], nil
 		}
 		held = append(held, pair[0], pair[1])
 		if pair[0] > want && pair[1] > want {
 			break
 		}
 	}
-	t.Fatalf("fd %d was not reused by a socket", want)
-	return -1, -1
+	return -1, -1, fmt.Errorf("fd %d was not reused by a socket", want)
 }
 
 // Issue 12, fault 1: a wakeup fd number kept across calls must never be
@@ -165,7 +163,10 @@ func TestWakeupNeverRestoresAReusedFD(t *testing.T) {
 			if err := w1.Close(); err != nil {
 				return err
 			}
-			sock, peer = socketOn(t, num)
+			if sock, peer, err = socketOn(num); err != nil {
+				return err
+			}
+			t.Cleanup(func() { unix.Close(sock); unix.Close(peer) })
 			if err := w2.Close(); err != nil {
 				return err
 			}
@@ -193,7 +194,10 @@ func TestWakeupNeverRestoresAReusedFD(t *testing.T) {
 			}
 			unix.Close(p[0])
 			unix.Close(p[1]) // behind the package's back
-			sock, peer = socketOn(t, p[1])
+			if sock, peer, err = socketOn(p[1]); err != nil {
+				return err
+			}
+			t.Cleanup(func() { unix.Close(sock); unix.Close(peer) })
 			closeErr = wk.Close()
 			return RaiseSignal(usr1)
 		}))
