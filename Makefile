@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test fmtcheck tidy vet staticcheck gotest portable conformance ctest asyncsafe bench soak fuzz clean
+.PHONY: all demo test fmtcheck tidy vet staticcheck gotest portable conformance ctest asyncsafe bench benchprogs soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -92,12 +92,24 @@ fuzz:
 soak:
 	PYSIGNAL_SOAK=$(SOAK) $(GO) test -race -count=1 -timeout 0 -run '^TestStormSoak$$' -v .
 
-bench: $(BUILD)/latency_floor
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) run ./cmd/pysig bench -floor $(BUILD)/latency_floor
+BENCHPROGS := $(BUILD)/latency_floor $(BUILD)/ossignal_latency $(BUILD)/libbenchsender.so
+SENDER := internal/benchsender/sender.c internal/benchsender/sender.h
 
-$(BUILD)/latency_floor: csrc/latency_floor.c | $(BUILD)
+bench: $(BENCHPROGS)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./cmd/pysig bench
+
+## benchprogs: the other implementations pysig bench runs (C floor, os/signal, CPython's sender)
+benchprogs: $(BENCHPROGS)
+
+$(BUILD)/latency_floor: csrc/latency_floor.c $(SENDER) | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -pthread $< -o $@
+
+$(BUILD)/libbenchsender.so: $(SENDER) | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -pthread -shared -fPIC $< -o $@
+
+$(BUILD)/ossignal_latency: bench/ossignal/main.go internal/benchsender/sender.go $(SENDER) | $(BUILD)
+	$(GO) build -o $@ ./bench/ossignal
 
 clean:
 	rm -rf $(BUILD)

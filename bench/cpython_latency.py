@@ -1,81 +1,85 @@
-"""CPython's side of `pysig bench`: scenarios 1 and 2 with signal.signal,
-set_wakeup_fd and select, as a Python program would do them.
+"""CPython's side of `pysig bench`: the latency scenarios with signal.signal,
+set_wakeup_fd and select, as a Python program would do them, against the same
+sender thread as every other implementation (internal/benchsender/sender.c,
+loaded with ctypes: a pthread that never takes the GIL).
 
-  same-thread:  os.kill(os.getpid(), SIGUSR1) from the (only) main thread;
-                the Python handler runs at the next bytecode and notes the time.
-  cross-thread: a sender thread does os.kill(os.getpid()) and notes the time;
-                the main thread, blocked in select() on the wakeup fd, wakes,
-                drains it, and the Python handler notes the time.
+  same-thread:  t0; os.kill(os.getpid(), SIGUSR1) from the (only) main
+                thread; the handler runs at the next eval-breaker check, right
+                after the call; t1.
+  cross-thread: the sender notes the time and kill()s the process; the main
+                thread, blocked in select() on the wakeup fd, runs the handler
+                (PEP 475: select retries after running it), drains the fd and
+                notes the time.  20 ms apart for cross_thread_idle.
 
-Usage: python3 cpython_latency.py N  -> one JSON object, latencies in ns:
-  {"same_thread": [...], "cross_thread": [...], "version": "3.11.7"}
+Usage: python3 cpython_latency.py N IDLE_N LIBSENDER.so -> one JSON object,
+latencies in ns:
+  {"same_thread": [...], "cross_thread": [...], "cross_thread_idle": [...],
+   "version": "3.11.7"}
 """
+import ctypes
 import json
 import os
 import platform
 import select
 import signal
 import sys
-import threading
 import time
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-handled_at = 0
+N = int(sys.argv[1])
+IDLE_N = int(sys.argv[2])
+lib = ctypes.CDLL(sys.argv[3])
+sent_at = ctypes.c_int64.in_dll(lib, "bench_sent_at")
+handled = 0
 
 
 def handler(signum, frame):
-    global handled_at
-    handled_at = time.perf_counter_ns()
+    global handled
+    handled += 1
 
 
 def same_thread():
     out = []
     pid = os.getpid()
+    now = time.perf_counter_ns
     for _ in range(N):
-        t0 = time.perf_counter_ns()
+        before = handled
+        t0 = now()
         os.kill(pid, signal.SIGUSR1)
-        out.append(handled_at - t0)
+        t1 = now()
+        if handled == before:
+            sys.exit("cpython_latency: the handler had not run after os.kill")
+        out.append(t1 - t0)
     return out
 
 
-def cross_thread():
-    r, w = os.pipe()
-    os.set_blocking(r, False)
-    os.set_blocking(w, False)
-    signal.set_wakeup_fd(w, warn_on_full_buffer=False)
-    sent = [0]
-    received = threading.Event()
-
-    def sender():
-        pid = os.getpid()
-        for _ in range(N):
-            time.sleep(0.0002)  # pace: each sample independent
-            received.clear()
-            sent[0] = time.perf_counter_ns()
-            os.kill(pid, signal.SIGUSR1)
-            received.wait()
-
+def cross_thread(n, pace_ns, r):
     out = []
-    th = threading.Thread(target=sender)
-    th.start()
-    for _ in range(N):
-        while True:
-            ready, _, _ = select.select([r], [], [])
+    now = time.time_ns  # CLOCK_REALTIME, as the sender's timestamp
+    if lib.bench_start(n, signal.SIGUSR1, ctypes.c_long(pace_ns)) != 0:
+        sys.exit("cpython_latency: cannot start the sender")
+    for _ in range(n):
+        before = handled
+        while handled == before:
+            select.select([r], [], [])
             try:
                 os.read(r, 4096)
             except BlockingIOError:
                 pass
-            if handled_at >= sent[0] > 0:
-                break
-        out.append(handled_at - sent[0])
-        received.set()
-    th.join()
-    signal.set_wakeup_fd(-1)
+        out.append(now() - sent_at.value)
+        lib.bench_ack()
+    lib.bench_stop()
     return out
 
 
 signal.signal(signal.SIGUSR1, handler)
 same = same_thread()
-cross = cross_thread()
-json.dump({"same_thread": same, "cross_thread": cross, "version": platform.python_version()}, sys.stdout)
+r, w = os.pipe()
+os.set_blocking(r, False)
+os.set_blocking(w, False)
+signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+cross = cross_thread(N, 200_000, r)
+idle = cross_thread(IDLE_N, 20_000_000, r) if IDLE_N > 0 else []
+signal.set_wakeup_fd(-1)
+json.dump({"same_thread": same, "cross_thread": cross, "cross_thread_idle": idle,
+           "version": platform.python_version()}, sys.stdout)
 print()

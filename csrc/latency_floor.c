@@ -1,74 +1,44 @@
 /*
  * latency_floor.c - the physical limit for pysignal's latency benchmarks:
- * the same two scenarios in plain C, with the smallest possible handler.
+ * the same scenarios in plain C, with the smallest possible handler, and the
+ * same end point as the others: the handler has run AND control is back in
+ * the measuring loop.
  *
- *   same-thread:  tgkill to the calling thread -> a handler notes the time.
- *   cross-thread: a sender thread does kill(getpid()) and notes the time; the
- *                 handler (on whichever thread the kernel picks) writes one
- *                 byte to a pipe; the main thread, blocked in poll() on the
- *                 pipe, wakes and notes the time.  The sender then blocks
- *                 until the main thread answers, as the senders of the Go,
- *                 os/signal and CPython variants do (a spinning sender keeps
- *                 its CPU awake and makes every wake-up much cheaper on a VM).
+ *   same-thread:  t0; tgkill to the calling thread (the handler runs as the
+ *                 system call returns); t1.  The handler sets a flag, which
+ *                 the loop checks.
+ *   cross-thread: the shared sender thread (internal/benchsender/sender.c,
+ *                 also used by the pysignal, os/signal and CPython variants)
+ *                 notes the time and kill()s the process; the handler writes
+ *                 one byte to a pipe; the main thread, blocked in poll() on
+ *                 the pipe, returns, drains it, and notes the time.
+ *   cross-thread-idle: the same with 20 ms between signals, so the receiver
+ *                 has been idle long (a real Ctrl-C).
  *
- * Usage: latency_floor N   prints one JSON object with latencies in ns:
- *   {"same_thread":[...], "cross_thread":[...]}
+ * Usage: latency_floor N IDLE_N   prints one JSON object, latencies in ns:
+ *   {"same_thread":[...], "cross_thread":[...], "cross_thread_idle":[...]}
  * Built by the Makefile (build/latency_floor); run by `pysig bench`.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#include "../internal/benchsender/sender.c"
+
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static volatile int64_t handled_at;
+static volatile sig_atomic_t handled;
 static int wake_w = -1;
 
 static void handler(int sig)
 {
 	int saved = errno;
-	(void)sig;
-	handled_at = now_ns();
+	handled = 1;
 	if (wake_w >= 0) {
 		unsigned char b = (unsigned char)sig;
 		(void)!write(wake_w, &b, 1);
 	}
 	errno = saved;
-}
-
-static atomic_int_fast64_t sent_at;
-static int back[2]; /* main -> sender: "received", so the sender blocks as
-                     * the Go, os/signal and CPython senders do */
-static int samples;
-
-static void *sender(void *arg)
-{
-	char c;
-	(void)arg;
-	for (int i = 0; i < samples; i++) {
-		struct timespec gap = {0, 200000}; /* pace: each sample independent */
-		nanosleep(&gap, NULL);
-		atomic_store(&sent_at, now_ns());
-		kill(getpid(), SIGUSR1);
-		while (read(back[0], &c, 1) < 0 && errno == EINTR)
-			;
-	}
-	return NULL;
 }
 
 static void print_array(const char *name, const int64_t *v, int n, int last)
@@ -79,14 +49,35 @@ static void print_array(const char *name, const int64_t *v, int n, int last)
 	printf("]%s", last ? "" : ",");
 }
 
+/* n cross-thread samples, pace_ns apart, into out. */
+static int cross(int64_t *out, int n, long pace_ns, int r)
+{
+	if (bench_start(n, SIGUSR1, pace_ns) != 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct pollfd pfd = {r, POLLIN, 0};
+		unsigned char buf[64];
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+		while (read(r, buf, sizeof buf) > 0)
+			;
+		out[i] = bench_now() - __atomic_load_n(&bench_sent_at, __ATOMIC_SEQ_CST);
+		bench_ack();
+	}
+	bench_stop();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	samples = argc > 1 ? atoi(argv[1]) : 10000;
-	if (samples < 1) {
-		fprintf(stderr, "usage: latency_floor N (N >= 1)\n");
+	int n = argc > 1 ? atoi(argv[1]) : 10000;
+	int idle_n = argc > 2 ? atoi(argv[2]) : 0;
+	if (n < 1 || idle_n < 0) {
+		fprintf(stderr, "usage: latency_floor N [IDLE_N] (N >= 1)\n");
 		return 2;
 	}
-	int64_t *same = malloc(sizeof *same * samples), *cross = malloc(sizeof *cross * samples);
+	int64_t *same = malloc(sizeof *same * n), *crossv = malloc(sizeof *crossv * n);
+	int64_t *idle = malloc(sizeof *idle * (idle_n + 1));
 	struct sigaction sa = {0};
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_ONSTACK; /* as pysignal: no SA_RESTART, full mask */
@@ -94,32 +85,30 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 
 	pid_t pid = getpid(), tid = (pid_t)syscall(SYS_gettid);
-	for (int i = 0; i < samples; i++) {
-		int64_t t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		handled = 0;
+		int64_t t0 = bench_now();
 		syscall(SYS_tgkill, pid, tid, SIGUSR1);
-		same[i] = handled_at - t0;
+		int64_t t1 = bench_now();
+		if (!handled) {
+			fprintf(stderr, "latency_floor: the handler did not run\n");
+			return 1;
+		}
+		same[i] = t1 - t0;
 	}
 
 	int p[2];
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0 || pipe2(back, O_CLOEXEC) != 0)
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0)
 		return 1;
 	wake_w = p[1];
-	pthread_t th;
-	pthread_create(&th, NULL, sender, NULL);
-	for (int i = 0; i < samples; i++) {
-		struct pollfd pfd = {p[0], POLLIN, 0};
-		unsigned char buf[64];
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-		while (read(p[0], buf, sizeof buf) > 0)
-			;
-		cross[i] = now_ns() - atomic_load(&sent_at);
-		(void)!write(back[1], "r", 1);
+	if (cross(crossv, n, 200000, p[0]) != 0 || (idle_n > 0 && cross(idle, idle_n, 20000000, p[0]) != 0)) {
+		perror("latency_floor: sender");
+		return 1;
 	}
-	pthread_join(th, NULL);
 	printf("{");
-	print_array("same_thread", same, samples, 0);
-	print_array("cross_thread", cross, samples, 1);
+	print_array("same_thread", same, n, 0);
+	print_array("cross_thread", crossv, n, 0);
+	print_array("cross_thread_idle", idle, idle_n, 1);
 	printf("}\n");
 	return 0;
 }
