@@ -80,6 +80,12 @@ func MainContext(fn func(ctx context.Context) error) {
 	if err := ownInterruptSignal(); err != nil {
 		Exit(err)
 	}
+	defer func() {
+		// Only a panic gets here (Exit never returns): wrapped calls go
+		// back to their plain behaviour for whoever recovers it.
+		atomic.StoreInt32(cNudgeSig, 0)
+		cancelCause.Store(nil)
+	}()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	idleError := func(err error) {
 		if cancelCause.Load() != nil {

@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -91,6 +92,14 @@ func init() {
 		select {}
 	})
 	mainThreadChildren["mc-many"] = mc(manyBlockedCalls)
+	mainThreadChildren["mc-sigrtmax-reserved"] = mc(func(ctx context.Context) error {
+		var err error
+		Call(func() { _, err = Signal(interruptSignal, HandlerFunc(func(unix.Signal) error { return nil })) })
+		if !errors.Is(err, ErrReservedSignal) {
+			return fmt.Errorf("Signal(SIGRTMAX) under MainContext: %v, want ErrReservedSignal", err)
+		}
+		return nil
+	})
 }
 
 // manyBlockedCalls blocks a goroutine in each of several wrapped calls, says
@@ -326,5 +335,13 @@ func BenchmarkReadUnderMainContext(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// MainContext owns SIGRTMAX: Signal refuses it rather than let a handler
+// break the interruption of blocked calls.
+func TestMainContextReservesSIGRTMAX(t *testing.T) {
+	if got := runChildToEnd(t, "mc-sigrtmax-reserved"); got.String() != "exit status 0" {
+		t.Errorf("child ended with %v, stderr %q", got, got.stderr)
 	}
 }

@@ -170,8 +170,10 @@ func runMain(run *mainRun, fn func()) {
 	}()
 	stop = serve(run, &doing)
 	if stop.goexit {
+		msg := run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result"
+		writeStderr(msg) // before abandon wakes queued Calls, whose panics could win
 		abandon(run)
-		panic(run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result")
+		panic(msg)
 	}
 
 	executor.mu.Lock()
