@@ -41,12 +41,16 @@ func loadHandler(sig unix.Signal) Handler {
 // While the package's handler is installed, os/signal.Notify channels do not
 // receive sig; Release hands it back.
 //
-// Ignore also tells the Go runtime (os/signal.Ignore), so that children
-// keep ignoring sig across exec, as POSIX and CPython do. For SIGPIPE,
-// Ignore and handlers also stop the runtime from killing the program when a
-// write to standard output or error fails with EPIPE, as in CPython (the
-// write reports EPIPE instead). Ignoring SIGCHLD makes the kernel reap
-// children itself, and os/exec's Wait then fails: CPython allows it too.
+// Signal changes only the kernel's disposition, never the Go runtime's
+// record of sig (os/signal.Notify registrations stay; Release gives sig
+// back exactly). So Ignore reaches an exec'd child only for the signals the
+// runtime leaves alone (SIGTSTP, SIGTTIN, SIGTTOU, ...): the runtime resets
+// the others to SIG_DFL in the forked child; a program that needs more
+// calls os/signal.Ignore itself (release.go). For SIGPIPE, Ignore and
+// handlers also stop the runtime from killing the program when a write to
+// standard output or error fails with EPIPE, as in CPython (the write
+// reports EPIPE instead). Ignoring SIGCHLD makes the kernel reap children
+// itself, and os/exec's Wait then fails: CPython allows it too.
 //
 // Errors: ErrInvalidSignal, ErrReservedSignal, ErrInvalidHandler,
 // ErrNotMainThread, and unix.EINVAL (wrapped in *os.SyscallError) for
