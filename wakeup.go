@@ -83,7 +83,9 @@ func OpenWakeup() (*Wakeup, error) {
 // still this Wakeup's, it puts back the one installed before OpenWakeup, or,
 // if that fd has been closed (or its number reused) meanwhile, disables the
 // wakeup fd and returns ErrWakeupFDReplaced. If another Wakeup was opened
-// over this one and is still open, that one inherits what to put back. It
+// over this one and is still open, that one inherits what to put back. An
+// end of the pipe closed behind the Wakeup's back is not closed again (its
+// number may name another file by now): Close returns ErrWakeupBroken. It
 // works only on the main thread; a second Close returns ErrWakeupClosed.
 func (wk *Wakeup) Close() error {
 	if !onMainThread() {
@@ -104,9 +106,18 @@ func (wk *Wakeup) Close() error {
 			}
 		}
 	}
-	unix.Close(wk.r)
-	if cerr := unix.Close(wk.w); err == nil {
-		err = cerr
+	// Close only what is still the pipe: a number closed behind the
+	// Wakeup's back may name somebody else's file by now.
+	for _, fd := range [2]int{wk.r, wk.w} {
+		if id, _, ierr := identify(fd); ierr != nil || id != wk.id {
+			if err == nil {
+				err = fmt.Errorf("%w: fd %d, left alone", ErrWakeupBroken, fd)
+			}
+			continue
+		}
+		if cerr := unix.Close(fd); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }

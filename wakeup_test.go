@@ -282,23 +282,32 @@ func TestWakeupPipeClosedBehindItsBack(t *testing.T) {
 			release.Store(&f)
 			var wk *Wakeup
 			must(t, onMain(func() (err error) { wk, err = OpenWakeup(); return err }))
-			var err error
+			var err, closeErr error
 			must(t, onMain(func() error {
 				victim := wk.r
 				if end == "write end" {
 					victim = wk.w
 				}
 				unix.Close(victim) // behind the Wakeup's back
+				// Its number taken by somebody else: Close must leave it.
+				other, err2 := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+				if err2 != nil {
+					return err2
+				}
+				defer unix.Close(other)
 				err = c.run(wk)
-				SetWakeupFD(-1, true)
-				wk.closed = true
-				if end == "read end" {
-					unix.Close(wk.w)
-				} else {
-					unix.Close(wk.r)
+				closeErr = wk.Close()
+				if other != victim {
+					return nil
+				}
+				if _, err := unix.FcntlInt(uintptr(other), unix.F_GETFD, 0); err != nil {
+					return fmt.Errorf("Close closed fd %d, which was no longer its own: %v", other, err)
 				}
 				return nil
 			}))
+			if !errors.Is(closeErr, ErrWakeupBroken) || len(openWakeups) != 0 {
+				t.Errorf("Close after its %s was closed: %v, %d Wakeups still open; want ErrWakeupBroken and none", end, closeErr, len(openWakeups))
+			}
 			if !errors.Is(err, ErrWakeupBroken) {
 				t.Errorf("%s after its %s was closed: %v after %d polls, want ErrWakeupBroken", c.name, end, err, polls.Load())
 			}
