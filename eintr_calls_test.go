@@ -623,8 +623,16 @@ func init() {
 		}
 		fmt.Println("ready")
 		time.Sleep(holdLock)
-		return 0 // exiting releases the lock
+		fmt.Println(monotonicNow()) // the lock is still held: exiting releases it
+		return 0
 	}
+}
+
+// monotonicNow reads CLOCK_MONOTONIC, which every process shares, in ns.
+func monotonicNow() int64 {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
 }
 
 // holdLock is how long the hold-lock child keeps its lock.
@@ -636,8 +644,8 @@ func TestEINTRFcntlLock(t *testing.T) {
 	must(t, os.WriteFile(path, []byte("x"), 0o600))
 	interrupted(t, func() (int, error) {
 		t.Setenv("PYSIGNAL_LOCK_PATH", path)
-		cmd, _ := startChild(t, "hold-lock") // returns once the child holds the lock
-		ready := time.Now()
+		cmd, out := startChild(t, "hold-lock") // returns once the child holds the lock
+		var granted int64
 		c := countEINTR(t, "fcntl")
 		runs := s.runs.Load()
 		err := onMain(func() error {
@@ -650,16 +658,21 @@ func TestEINTRFcntlLock(t *testing.T) {
 			if err := FcntlFlock(uintptr(fd), unix.F_SETLKW, &lk); err != nil {
 				return err
 			}
-			// The child holds the lock for holdLock after "ready": the lock
-			// cannot have been granted sooner.
-			if el := time.Since(ready); el < holdLock {
-				return fmt.Errorf("got the lock %v after the child took it, before it let go (%v)", el, holdLock)
-			}
+			granted = monotonicNow()
 			return nil
 		})
 		cmd.Wait()
 		if err != nil {
 			return 0, err
+		}
+		// The child printed the time just before its exit let the lock go:
+		// the lock cannot have been granted sooner.
+		var released int64
+		if _, err := fmt.Sscan(out.String(), &released); err != nil {
+			return 0, fmt.Errorf("the child's release time: %v", err)
+		}
+		if granted < released {
+			return 0, fmt.Errorf("got the lock %v before the child let go", time.Duration(released-granted))
 		}
 		if s.runs.Load() == runs {
 			return 0, errors.New("the SIGALRM handler never ran")

@@ -226,6 +226,11 @@ func waitBlockedIn(tid int, where string) error {
 	return fmt.Errorf("thread %d never blocked in %s (wchan %q)", tid, where, wchan)
 }
 
+// qemu names the user-mode emulator the tests run under, or is "": make
+// test-arm64 sets PYSIGNAL_QEMU. The few checks qemu-user cannot emulate
+// are skipped under it, each with its reason.
+var qemu = os.Getenv("PYSIGNAL_QEMU")
+
 // waitFor polls cond every millisecond until it holds or 5 s pass.
 func waitFor(cond func() bool) bool {
 	deadline := time.Now().Add(5 * time.Second)

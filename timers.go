@@ -11,8 +11,18 @@ import (
 
 // Alarm arranges for SIGALRM in seconds seconds (0 cancels) and returns the
 // seconds left on the previous alarm: CPython's signal.alarm.
+//
+// It is alarm(2) as the kernel implements it, on ITIMER_REAL, written with
+// setitimer because arm64 (like every newer architecture) has no alarm
+// system call. The previous alarm is rounded to the nearest second, and a
+// fraction left of the last second counts as 1, so a pending alarm never
+// reads as none.
 func Alarm(seconds uint) (previous uint) {
-	previous, _ = unix.Alarm(seconds) // alarm(2) cannot fail
+	old, _ := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Value: unix.Timeval{Sec: int64(seconds)}})
+	previous = uint(old.Value.Sec)
+	if old.Value.Usec >= 500000 || (previous == 0 && old.Value.Usec > 0) {
+		previous++
+	}
 	return previous
 }
 

@@ -33,6 +33,20 @@ var allowed = map[string]bool{
 	"__errno_location": true, // how glibc reaches the thread's errno
 }
 
+// outlineAtomic reports whether name is one of libgcc's arm64 atomic
+// helpers (__aarch64_ldadd8_relax, __aarch64_cas4_acq, …), which gcc calls
+// for __atomic builtins by default (-moutline-atomics): each is a single
+// lock-free atomic instruction sequence, chosen by a flag set at start-up,
+// so as safe in a signal handler as the inline instruction.
+func outlineAtomic(name string) bool {
+	for _, op := range []string{"cas", "swp", "ldadd", "ldclr", "ldeor", "ldset"} {
+		if rest, ok := strings.CutPrefix(name, "__aarch64_"+op); ok {
+			return len(rest) > 0 && strings.ContainsAny(rest[:1], "1248") // operand size: 1, 2, 4, 8 or 16 bytes
+		}
+	}
+	return false
+}
+
 type checker struct {
 	f        *elf.File
 	syms     []elf.Symbol
@@ -137,7 +151,7 @@ func (c *checker) follow(sec int, path string) error {
 				continue
 			}
 			c.external[s.Name] = true
-			if !allowed[s.Name] {
+			if !allowed[s.Name] && !outlineAtomic(s.Name) {
 				c.bad = append(c.bad, path+" -> "+s.Name)
 			}
 		case s.Section >= elf.SHN_LORESERVE:
