@@ -103,18 +103,28 @@ static void notify(int sig)
 	}
 }
 
+/* 1 while a nudge sent to the main thread has not yet been handled there:
+ * the nudge is a real-time signal, which the kernel queues, so without it a
+ * storm handled on other threads would queue one per signal. */
+static int32_t nudge_in_flight;
+
 /* MainContext: a signal taken by another thread interrupts the main
- * thread too (see pysig_nudge_sig). */
+ * thread too (see pysig_nudge_sig).  The main thread's check after EINTR
+ * comes after pysig_nudge cleared nudge_in_flight, so a trip that found a
+ * nudge in flight and sent none is seen by that check. */
 static void nudge_main(void)
 {
 	int nudge = LOAD(&pysig_nudge_sig);
-	if (nudge > 0 && gettid() != main_tid)
+	if (nudge > 0 && gettid() != main_tid &&
+	    __atomic_exchange_n(&nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0)
 		(void)tgkill(process_id, main_tid, nudge);
 }
 
 void pysig_nudge(int sig)
 {
 	(void)sig;
+	if (gettid() == main_tid)
+		STORE(&nudge_in_flight, 0);
 }
 
 void pysig_handler(int sig)

@@ -62,7 +62,8 @@ extern int32_t pysig_idle_waiting;
  * other thread also sends that signal to the main thread, so a blocking call
  * there fails with EINTR and the handler runs promptly, wherever the kernel
  * delivered the signal.  The nudge signal's own handler is pysig_nudge,
- * which does nothing. */
+ * whose only effect is EINTR; at most one nudge to the main thread is in
+ * flight at a time. */
 extern int32_t pysig_nudge_sig;
 
 /* The handler installed for every owned signal. */
@@ -72,7 +73,8 @@ void pysig_handler(int sig);
  * and writes the wakeup byte, but does not count a delivery. */
 void pysig_trip_signal(int sig);
 
-/* The nudge signal's handler: it does nothing, its only effect is EINTR. */
+/* The nudge signal's handler: its only effect is EINTR (on the main thread
+ * it also notes that the nudge in flight has arrived). */
 void pysig_nudge(int sig);
 
 /* Dispositions as seen by pysig_disposition. */

@@ -92,6 +92,36 @@ func init() {
 		select {}
 	})
 	mainThreadChildren["mc-many"] = mc(manyBlockedCalls)
+	// 1000 signals handled on another thread while the main thread blocks
+	// SIGRTMAX: how many nudges are queued for it? The kernel queues every
+	// real-time signal, so without a bound there would be 1000.
+	mainThreadChildren["mc-nudges-bounded"] = mc(func(ctx context.Context) error {
+		var err error
+		Call(func() {
+			if _, err = Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return nil })); err == nil {
+				err = unix.PthreadSigmask(unix.SIG_BLOCK, sigset(interruptSignal), nil)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		runtime.LockOSThread()
+		for i := 0; i < 1000; i++ {
+			unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGUSR1)
+		}
+		queued := 0
+		Call(func() {
+			for {
+				var info rawSiginfo
+				if _, err := sigtimedwait(sigset(interruptSignal), &info, &unix.Timespec{}); err != nil {
+					return // EAGAIN: none left (Sigtimedwait refuses the reserved signal)
+				}
+				queued++
+			}
+		})
+		fmt.Println("queued nudges:", queued)
+		return nil
+	})
 	mainThreadChildren["mc-sigrtmax-reserved"] = mc(func(ctx context.Context) error {
 		var err error
 		Call(func() { _, err = Signal(interruptSignal, HandlerFunc(func(unix.Signal) error { return nil })) })
@@ -343,5 +373,17 @@ func BenchmarkReadUnderMainContext(b *testing.B) {
 func TestMainContextReservesSIGRTMAX(t *testing.T) {
 	if got := runChildToEnd(t, "mc-sigrtmax-reserved"); got.String() != "exit status 0" {
 		t.Errorf("child ended with %v, stderr %q", got, got.stderr)
+	}
+}
+
+// The C handler keeps at most one nudge in flight to the main thread, however
+// many signals other threads take.
+func TestMainContextBoundsTheNudges(t *testing.T) {
+	var said []string
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-nudges-bounded")
+	got := finish(t, cmd, func(line string, _ *os.Process, _ *os.File) error { said = append(said, line); return nil })
+	if got.String() != "exit status 0" || len(said) != 1 || said[0] != "queued nudges: 1" {
+		t.Errorf("child said %q and ended with %v, stderr %q; want one queued nudge", said, got, got.stderr)
 	}
 }
