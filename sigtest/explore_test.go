@@ -1,0 +1,394 @@
+//go:build linux
+
+package sigtest_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/pysignal/pysignal"
+	"github.com/pysignal/pysignal/sigtest"
+	"golang.org/x/sys/unix"
+)
+
+// The tests run on a goroutine while the main thread serves pysignal.Call,
+// as Explore needs.
+func TestMain(m *testing.M) { os.Exit(pysignal.Main(m.Run)) }
+
+const (
+	// peerDelay is how long the peer leaves a call blocked, and bound how
+	// late a handler may run: a signal stuck behind the call is later than
+	// bound by far, and a prompt one has bound to spare on a busy machine.
+	peerDelay = 300 * time.Millisecond
+	bound     = 100 * time.Millisecond
+)
+
+// onMain runs f on the main thread and returns its error.
+func onMain(f func() error) error {
+	var err error
+	pysignal.Call(func() { err = f() })
+	return err
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitBlocked waits until the main thread sleeps in the kernel function
+// whose name contains where (/proc's wchan: a real event), for up to 5 s.
+func waitBlocked(where string) error {
+	wchan := fmt.Sprintf("/proc/self/task/%d/wchan", pysignal.MainThreadID())
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if b, _ := os.ReadFile(wchan); strings.Contains(string(b), where) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the main thread never blocked in %s", where)
+}
+
+// latePipeRead returns an fn that reads one byte of a fresh pipe with read,
+// while a peer writes it peerDelay after the main thread has blocked in
+// where. It fails if the byte is not read.
+func latePipeRead(read func(fd int, p []byte) (int, error), where string) func() error {
+	return func() error {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		defer unix.Close(p[0])
+		defer unix.Close(p[1])
+		peer := make(chan error, 1)
+		go func() {
+			err := waitBlocked(where)
+			if err == nil {
+				time.Sleep(peerDelay) // the experiment: the call stays blocked this long
+			}
+			unix.Write(p[1], []byte("x"))
+			peer <- err
+		}()
+		buf := make([]byte, 1)
+		n, err := read(p[0], buf)
+		if perr := <-peer; perr != nil {
+			return perr
+		}
+		if err != nil || n != 1 || buf[0] != 'x' {
+			return fmt.Errorf("read %d %q, %v; want the peer's byte", n, buf[:n], err)
+		}
+		return nil
+	}
+}
+
+var ignoreDelay = cmpopts.IgnoreFields(sigtest.Result{}, "Delay")
+
+func results(pts ...sigtest.Result) []sigtest.Result { return pts }
+
+func point(i int, call string, ph pysignal.TracePhase, late bool) sigtest.Result {
+	return sigtest.Result{Point: sigtest.Point{Index: i, Call: call, Phase: ph}, Late: late}
+}
+
+// The naive read: a signal at the read's enter phase waits for the peer;
+// right after the read returned it runs at once.
+func TestNaiveReadIsLateAtEnter(t *testing.T) {
+	rep, err := sigtest.Explore(latePipeRead(pysignal.Read, "pipe_read"), sigtest.Options{Bound: bound})
+	must(t, err)
+	want := results(
+		point(0, "read", pysignal.PhaseEnter, true),
+		point(1, "read", pysignal.PhaseExit, false),
+	)
+	if diff := cmp.Diff(want, rep.Results, ignoreDelay, cmp.AllowUnexported(sigtest.Result{})); diff != "" {
+		t.Fatalf("results (-want +got):\n%s\n%v", diff, rep)
+	}
+	if d := rep.Results[0].Delay; d < peerDelay {
+		t.Errorf("the late point's delay %v is shorter than the peer's %v: it cannot have waited for the peer\n%v", d, peerDelay, rep)
+	}
+	if late := rep.Late(); len(late) != 1 || late[0].Index != 0 {
+		t.Errorf("Late() = %v, want point 0 only", late)
+	}
+	if s := rep.String(); !strings.Contains(s, "LATE") || !strings.Contains(s, "syscall enter") {
+		t.Errorf("String() does not show the late enter point:\n%s", s)
+	}
+}
+
+// The same read through a Wakeup: the signal at poll's enter phase leaves a
+// byte that ends the poll at once, so no point is late.
+func TestWakeupReadHasNoLatePoint(t *testing.T) {
+	var wk *pysignal.Wakeup
+	must(t, onMain(func() (err error) { wk, err = pysignal.OpenWakeup(); return err }))
+	defer onMain(wk.Close)
+	rep, err := sigtest.Explore(latePipeRead(wk.Read, "poll"), sigtest.Options{Bound: bound})
+	must(t, err)
+	want := results(
+		point(0, "poll", pysignal.PhaseEnter, false),
+		point(1, "poll", pysignal.PhaseExit, false),
+	)
+	if diff := cmp.Diff(want, rep.Results, ignoreDelay, cmp.AllowUnexported(sigtest.Result{})); diff != "" {
+		t.Fatalf("results (-want +got):\n%s\n%v", diff, rep)
+	}
+	if d := rep.Results[0].Delay; d >= peerDelay {
+		t.Errorf("the handler waited for the peer (%v) although the wakeup byte should end the poll\n%v", d, rep)
+	}
+}
+
+// No wrapped call, no points, no error.
+func TestNoWrappedCallNoPoints(t *testing.T) {
+	runs := 0
+	rep, err := sigtest.Explore(func() error {
+		runs++
+		_, err := unix.Getpid(), error(nil)
+		return err
+	}, sigtest.Options{})
+	must(t, err)
+	if len(rep.Results) != 0 || rep.Late() != nil || runs != 1 {
+		t.Errorf("%d results, late %v, fn ran %d times; want none, nil, once", len(rep.Results), rep.Late(), runs)
+	}
+	if s := rep.String(); !strings.Contains(s, "no points") {
+		t.Errorf("String() = %q, want it to say there are no points", s)
+	}
+}
+
+// readable returns a pipe's read end holding n bytes, closed with the test.
+func readable(t *testing.T, n int) (r, w int) {
+	var p [2]int
+	must(t, unix.Pipe2(p[:], unix.O_CLOEXEC))
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	if n > 0 {
+		_, err := unix.Write(p[1], make([]byte, n))
+		must(t, err)
+	}
+	return p[0], p[1]
+}
+
+// A function that does something else on later runs is refused, with the
+// point where the runs part.
+func TestNotRepeatable(t *testing.T) {
+	r, w := readable(t, 10)
+	cases := []struct {
+		name string
+		fn   func(run int) error
+		want string
+	}{
+		{"stops calling", func(run int) error {
+			if run == 0 {
+				_, err := pysignal.Read(r, make([]byte, 1))
+				return err
+			}
+			return nil
+		}, "the first run reached point 0 (read: syscall enter), the run for point 0 stopped after 0 points"},
+		{"calls something else", func(run int) error {
+			if _, err := pysignal.Read(r, make([]byte, 1)); err != nil {
+				return err
+			}
+			if run == 0 {
+				_, err := pysignal.Read(r, make([]byte, 1))
+				return err
+			}
+			_, err := pysignal.Write(w, []byte("x"))
+			return err
+		}, "the first run had point 2 (read: syscall enter), the run for point 2 had point 2 (write: syscall enter)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run := 0
+			rep, err := sigtest.Explore(func() error { defer func() { run++ }(); return c.fn(run) }, sigtest.Options{})
+			if !errors.Is(err, sigtest.ErrNotRepeatable) || !strings.Contains(fmt.Sprint(err), c.want) {
+				t.Errorf("Explore: %v, %v; want ErrNotRepeatable naming %q", rep, err, c.want)
+			}
+		})
+	}
+}
+
+// counting is a program's own handler that counts its runs.
+type counting struct{ runs atomic.Int32 }
+
+func (c *counting) Handle(unix.Signal) error { c.runs.Add(1); return nil }
+
+// countingHook is a trace hook that counts the events it sees.
+type countingHook struct{ events atomic.Int32 }
+
+func (c *countingHook) hook(pysignal.TraceEvent) { c.events.Add(1) }
+
+// The program's own handler runs once per injection, the trace hook that
+// was installed sees every event, and both are back in place afterwards.
+func TestProgramHandlerRunsOncePerInjection(t *testing.T) {
+	const sig = unix.SIGUSR2
+	own := &counting{}
+	must(t, onMain(func() error { _, err := pysignal.Signal(sig, own); return err }))
+	defer onMain(func() error { return pysignal.Release(sig) })
+	hook := &countingHook{}
+	prev := pysignal.SetTraceHook(hook.hook)
+	defer pysignal.SetTraceHook(prev)
+
+	r, w := readable(t, 0)
+	before := pysignal.Deliveries(sig)
+	rep, err := sigtest.Explore(func() error {
+		if _, err := pysignal.Write(w, []byte("ab")); err != nil {
+			return err
+		}
+		_, err := pysignal.Read(r, make([]byte, 2))
+		return err
+	}, sigtest.Options{Signal: sig})
+	must(t, err)
+	if n := len(rep.Results); n != 4 {
+		t.Fatalf("%d points, want 4 (write and read, enter and exit)\n%v", n, rep)
+	}
+	if got, sent := own.runs.Load(), pysignal.Deliveries(sig)-before; got != 4 || sent != 4 {
+		t.Errorf("the program's handler ran %d times for %d deliveries; want 4 and 4", got, sent)
+	}
+	// 5 runs of 4 events each, all chained to the program's hook.
+	if got := hook.events.Load(); got != 20 {
+		t.Errorf("the program's trace hook saw %d events, want 20", got)
+	}
+	var h pysignal.Handler
+	must(t, onMain(func() (err error) { h, err = pysignal.GetSignal(sig); return err }))
+	if h != own {
+		t.Errorf("after Explore the handler is %v, want the program's own", h)
+	}
+	pysignal.Write(w, []byte("x")) // enter and exit: to the program's hook, if it is back
+	if got := hook.events.Load(); got != 22 {
+		t.Errorf("a write after Explore reached the program's trace hook with %d events, want 2", got-20)
+	}
+}
+
+// getSignal is pysignal.GetSignal, failing the test on error.
+func getSignal(t *testing.T, sig unix.Signal) pysignal.Handler {
+	h, err := pysignal.GetSignal(sig)
+	must(t, err)
+	return h
+}
+
+// A signal the program never set is handed back to the Go runtime.
+func TestRuntimeSignalIsHandedBack(t *testing.T) {
+	if h := getSignal(t, unix.SIGUSR1); h != nil {
+		t.Skipf("SIGUSR1's handler is %v before the test, want the Go runtime's", h)
+	}
+	r, _ := readable(t, 3) // a byte for each of the 3 runs
+	rep, err := sigtest.Explore(func() error { _, err := pysignal.Read(r, make([]byte, 1)); return err }, sigtest.Options{})
+	must(t, err)
+	if len(rep.Results) != 2 {
+		t.Errorf("%d points, want 2\n%v", len(rep.Results), rep)
+	}
+	if h := getSignal(t, unix.SIGUSR1); h != nil {
+		t.Errorf("after Explore SIGUSR1's handler is %v, want the Go runtime's (nil)", h)
+	}
+}
+
+// Bad input is refused with an error, and changes nothing.
+func TestBadInput(t *testing.T) {
+	ok := func() error { return nil }
+	cases := []struct {
+		name string
+		fn   func() error
+		opts sigtest.Options
+		want string
+	}{
+		{"nil fn", nil, sigtest.Options{}, "Explore(nil)"},
+		{"negative bound", ok, sigtest.Options{Bound: -time.Millisecond}, "negative Bound"},
+		{"reserved signal", ok, sigtest.Options{Signal: unix.SIGURG}, "reserved"},
+		{"out of range", ok, sigtest.Options{Signal: 1000}, "out of range"},
+		{"uncatchable", ok, sigtest.Options{Signal: unix.SIGKILL}, "invalid argument"},
+		{"fn fails", func() error { return errors.New("boom") }, sigtest.Options{}, "fn failed on its first run: boom"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := sigtest.Explore(c.fn, c.opts)
+			if err == nil || !strings.Contains(err.Error(), c.want) || rep != nil {
+				t.Errorf("Explore: %v, %v; want an error containing %q", rep, err, c.want)
+			}
+			if h := getSignal(t, unix.SIGUSR1); h != nil {
+				t.Errorf("SIGUSR1's handler is %v after a refused Explore", h)
+			}
+		})
+	}
+}
+
+// Explore from inside the function it explores would deadlock: refused.
+func TestNestedExploreRefused(t *testing.T) {
+	var inner error
+	_, err := sigtest.Explore(func() error {
+		_, inner = sigtest.Explore(func() error { return nil }, sigtest.Options{})
+		return nil
+	}, sigtest.Options{})
+	must(t, err)
+	if inner == nil || !strings.Contains(inner.Error(), "while an exploration runs") {
+		t.Errorf("nested Explore: %v, want it refused", inner)
+	}
+}
+
+// A panic in fn propagates, and the handler and hook are put back.
+func TestPanicRestores(t *testing.T) {
+	const sig = unix.SIGUSR2
+	own := &counting{}
+	must(t, onMain(func() error { _, err := pysignal.Signal(sig, own); return err }))
+	defer onMain(func() error { return pysignal.Release(sig) })
+	r, _ := readable(t, 10)
+	run := 0
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		sigtest.Explore(func() error {
+			if run++; run == 2 {
+				panic("second run")
+			}
+			_, err := pysignal.Read(r, make([]byte, 1))
+			return err
+		}, sigtest.Options{Signal: sig})
+		return nil
+	}()
+	if got != "second run" {
+		t.Errorf("recovered %v, want fn's panic", got)
+	}
+	if h := getSignal(t, sig); h != own {
+		t.Errorf("after the panic the handler is %v, want the program's own", h)
+	}
+	if h := pysignal.SetTraceHook(nil); h != nil {
+		t.Error("after the panic a trace hook is still installed")
+	}
+}
+
+// fakeTB records what Check reports.
+type fakeTB struct {
+	helper int
+	fatal  []string
+}
+
+func (f *fakeTB) Helper() { f.helper++ }
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.fatal = append(f.fatal, fmt.Sprintf(format, args...))
+}
+
+// Check fails the test with the table when a point is late, and stays
+// silent when none is.
+func TestCheck(t *testing.T) {
+	var _ sigtest.TB = t // *testing.T has what Check needs
+
+	var late fakeTB
+	rep := sigtest.Check(&late, func() error { return pysignal.Sleep(3 * bound / 2) }, sigtest.Options{Bound: bound / 2})
+	if len(late.fatal) != 1 || !strings.Contains(late.fatal[0], "1 of 2 points") ||
+		!strings.Contains(late.fatal[0], "clock_nanosleep") || !strings.Contains(late.fatal[0], "LATE") || late.helper == 0 {
+		t.Errorf("Check of a sleep: Fatalf calls %q (Helper called %d times); want one, with the table", late.fatal, late.helper)
+	}
+	if rep == nil || len(rep.Late()) != 1 || rep.Late()[0].Phase != pysignal.PhaseEnter {
+		t.Errorf("Check returned %v; want the report, late at the enter phase", rep)
+	}
+
+	var prompt fakeTB
+	r, _ := readable(t, 3)
+	rep = sigtest.Check(&prompt, func() error { _, err := pysignal.Read(r, make([]byte, 1)); return err }, sigtest.Options{Bound: bound})
+	if len(prompt.fatal) != 0 || rep == nil || len(rep.Results) != 2 {
+		t.Errorf("Check of a ready read: Fatalf calls %q, report %v; want none and 2 points", prompt.fatal, rep)
+	}
+
+	var failed fakeTB
+	if rep := sigtest.Check(&failed, nil, sigtest.Options{}); rep != nil || len(failed.fatal) != 1 {
+		t.Errorf("Check(nil): report %v, Fatalf calls %q; want nil and one", rep, failed.fatal)
+	}
+}
