@@ -1,5 +1,3 @@
-//go:build linux
-
 package sigtest
 
 // TB is the part of testing.TB that Check needs; *testing.T and *testing.B

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && cgo
 
 package sigtest
 
@@ -12,53 +12,6 @@ import (
 	"github.com/pysignal/pysignal"
 	"golang.org/x/sys/unix"
 )
-
-// A Point is one step of a wrapped call that fn made: the Index-th event the
-// trace hook reported on the main thread during fn's run.
-type Point struct {
-	Index int                 // the k-th trace event of fn's run, from 0
-	Call  string              // the wrapped call: "read", "poll", ...
-	Phase pysignal.TracePhase // where in the PEP 475 loop
-}
-
-func (p Point) String() string {
-	return fmt.Sprintf("point %d (%s: %v)", p.Index, p.Call, p.Phase)
-}
-
-// A Result is what happened when the signal landed at one point.
-type Result struct {
-	Point
-	Delay time.Duration // from the injected signal to its handler's run
-	Late  bool          // Delay > Options.Bound (or the handler never ran)
-
-	// missed: the handler never ran; Delay is how long Explore waited.
-	missed bool
-}
-
-// A Report lists the Result of every point, in order.
-type Report struct {
-	Results []Result // one per point, in order
-
-	sig   unix.Signal
-	bound time.Duration
-}
-
-// Options configure Explore. The zero value is ready to use.
-type Options struct {
-	Signal unix.Signal   // the signal to inject (default SIGUSR1)
-	Bound  time.Duration // how late a handler may run (default 10 ms)
-}
-
-// Defaults for the zero Options.
-const (
-	DefaultSignal = unix.SIGUSR1
-	DefaultBound  = 10 * time.Millisecond
-)
-
-// ErrNotRepeatable is returned, wrapped with the point where the runs part,
-// when a run of fn makes different wrapped calls from its first run before
-// the signal is injected: Explore needs fn to do the same thing every time.
-var ErrNotRepeatable = errors.New("sigtest: fn is not repeatable")
 
 // explore is held for a whole Explore: the trace hook and the signal's
 // handler are process-wide.
@@ -80,8 +33,8 @@ var explore sync.Mutex
 // While it explores, Explore replaces the signal's handler with one that
 // measures and then calls the program's own handler (one set with
 // pysignal.Signal), once per injection; a Default, Ignore or Go runtime
-// disposition is not acted on. It chains to the trace hook that was
-// installed. When it returns (or fn panics) both are put back.
+// disposition is not acted on. Its own trace hook replaces the program's
+// for the duration. When it returns (or fn panics) both are put back.
 //
 // fn must be repeatable: every run must make the same wrapped calls up to
 // the point being explored (after the signal lands, the runs may differ:
@@ -149,7 +102,7 @@ type explorer struct {
 	opts     Options
 	pid, tid int
 
-	prevHook    pysignal.TraceHook
+	restoreHook func()
 	prevHandler pysignal.Handler
 	ours        *measuring
 
@@ -214,14 +167,14 @@ func (x *explorer) install() error {
 		return fmt.Errorf("sigtest: installing the handler for %v: %w", x.opts.Signal, err)
 	}
 	x.ours.prev, x.prevHandler = prev, prev
-	x.prevHook = pysignal.SetTraceHook(x.hook)
+	x.restoreHook = pysignal.SetTraceHook(x.hook)
 	return nil
 }
 
 // uninstall puts back the trace hook and the program's handler (nil: hand
 // the signal back to the Go runtime).
 func (x *explorer) uninstall() error {
-	pysignal.SetTraceHook(x.prevHook)
+	x.restoreHook()
 	if x.prevHandler == nil {
 		return pysignal.Release(x.opts.Signal)
 	}
@@ -232,9 +185,6 @@ func (x *explorer) uninstall() error {
 // hook records the main thread's trace events while fn runs, and sends the
 // signal at the chosen one. It runs on the thread making the call.
 func (x *explorer) hook(ev pysignal.TraceEvent) {
-	if x.prevHook != nil {
-		x.prevHook(ev)
-	}
 	if !x.active.Load() || unix.Gettid() != x.tid {
 		return
 	}
