@@ -5,6 +5,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pysignal/pysignal"
 )
 
 // Late returns the late results, in order (none: nil).
@@ -34,8 +36,12 @@ func (r *Report) String() string {
 		fmt.Fprintf(&sb, "sigtest: no points (fn made no wrapped system call)\n")
 		return sb.String()
 	}
-	fmt.Fprintf(&sb, "sigtest: %v landed at each of %d points; a handler later than %v is late\n",
-		r.sig, len(r.Results), r.bound)
+	name := pysignal.SignalName(r.sig)
+	if name == "" {
+		name = fmt.Sprint(int(r.sig))
+	}
+	fmt.Fprintf(&sb, "sigtest: %s landed at each of %d points; a handler later than %v is late\n",
+		name, len(r.Results), r.bound)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "point\tcall\tphase\thandler delay\t\t")
 	for _, res := range r.Results {

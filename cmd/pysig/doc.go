@@ -5,7 +5,8 @@
 //	              wakeup-fd bytes and handler order of signals that arrive
 //	              together; the race window shown once each way.
 //	pysig race    measures the race window: the naive loop against the
-//	              wakeup-fd loop, with real signals.
+//	              wakeup-fd loop, with real signals; race -all maps every
+//	              wrapper's race window with sigtest.
 //	pysig trace   the PEP 475 loop's phases as a live timeline.
 //	pysig bench   pysignal against os/signal, CPython and the C floor.
 package main

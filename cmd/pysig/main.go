@@ -17,7 +17,8 @@ commands:
   demo    the short tour (what "make demo" runs)
   race    N trials of the naive PEP 475 loop and of the wakeup-fd loop with a
           signal sent at a random moment (or -inject PHASE): race hits, handler
-          delays, histograms, -csv raw samples
+          delays, histograms, -csv raw samples; race -all: every wrapper's
+          trace points explored with sigtest, naive and through a Wakeup
   bench   pysignal against os/signal, CPython and a C floor, measured in one
           run: latency, throughput, idle cost, wrapper overhead (-json, -csv)
   trace   one wrapped read, naive and with a wakeup fd, as a live timeline of

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pysignal/pysignal"
+	"github.com/pysignal/pysignal/sigtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,7 +52,13 @@ func raceCmd(args []string) int {
 	fs.DurationVar(&c.work, "work", 50*time.Microsecond, "busy work between the last check and the call (the window a program leaves open)")
 	fs.DurationVar(&c.peer, "peer", 10*time.Millisecond, "a blocked call is ended by the peer's write after this")
 	fs.StringVar(&c.csv, "csv", "", "write the raw samples to this CSV file")
+	all := fs.Bool("all", false, "instead: explore every wrapper with sigtest, naive and through a Wakeup, as one table")
+	bound := fs.Duration("bound", sigtest.DefaultBound, "with -all: how late a handler may run")
+	verbose := fs.Bool("v", false, "with -all: each exploration's table too")
 	fs.Parse(args)
+	if *all {
+		return raceAllCmd(fs, c.peer, *bound, *verbose)
+	}
 	if c.trials < 1 || c.spread <= 0 || c.peer <= 0 || c.work < 0 {
 		fmt.Fprintln(os.Stderr, "pysig race: -n, -spread and -peer must be positive, -work not negative")
 		return 2
