@@ -24,8 +24,9 @@
 // the window of the retried call).
 //
 // Check wraps Explore for tests; it needs only the Helper and Fatalf methods
-// of testing.TB, so the package does not import testing and works in
-// programs too (cmd/pysig's "race -all" uses it).
+// of testing.TB (the TB interface), so the package does not import testing,
+// and Explore works in programs too: "pysig race -all" maps every wrapper
+// with it. docs/race-windows.md shows the map and how to use the package.
 //
 // CPython has no counterpart: its test_eintr sends SIGALRM on an interval
 // timer and checks that calls are retried, not where a signal that lands

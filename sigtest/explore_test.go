@@ -3,9 +3,11 @@
 package sigtest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,8 +21,38 @@ import (
 )
 
 // The tests run on a goroutine while the main thread serves pysignal.Call,
-// as Explore needs.
-func TestMain(m *testing.M) { os.Exit(pysignal.Main(m.Run)) }
+// as Explore needs. Re-run with SIGTEST_CHILD=maincontext, the test binary
+// explores under MainContext instead (TestUnderMainContext).
+func TestMain(m *testing.M) {
+	if os.Getenv("SIGTEST_CHILD") == "maincontext" {
+		pysignal.MainContext(func(context.Context) error {
+			rep, err := sigtest.Explore(latePipeRead(pysignal.Read, "pipe_read"), sigtest.Options{Bound: bound})
+			if err != nil {
+				return err
+			}
+			for _, r := range rep.Results {
+				fmt.Printf("%v late=%v\n", r.Point, r.Late)
+			}
+			return nil
+		})
+	}
+	os.Exit(pysignal.Main(m.Run))
+}
+
+// Explore works while MainContext serves the main thread too.
+func TestUnderMainContext(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(os.Environ(), "SIGTEST_CHILD=maincontext")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	want := "point 0 (read: syscall enter) late=true\npoint 1 (read: syscall exit) late=false\n"
+	if err != nil || string(out) != want {
+		t.Errorf("child under MainContext: %v, stdout %q, stderr %q; want exit 0 and %q", err, out, stderr.String(), want)
+	}
+}
 
 const (
 	// peerDelay is how long the peer leaves a call blocked, and bound how

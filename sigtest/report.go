@@ -42,7 +42,8 @@ func (r *Report) String() string {
 	}
 	fmt.Fprintf(&sb, "sigtest: %s landed at each of %d points; a handler later than %v is late\n",
 		name, len(r.Results), r.bound)
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "point\tcall\tphase\thandler delay\t\t")
 	for _, res := range r.Results {
 		delay, mark := res.Delay.Round(time.Microsecond).String(), ""
@@ -58,6 +59,12 @@ func (r *Report) String() string {
 		fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%s\t\n", res.Index, res.Call, res.Phase, delay, mark)
 	}
 	tw.Flush()
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		sb.WriteString(strings.TrimRight(line, " \n"))
+		if line != "" {
+			sb.WriteString("\n")
+		}
+	}
 	fmt.Fprintf(&sb, "%d late of %d; worst delay %v\n", len(r.Late()), len(r.Results), r.Worst().Round(time.Microsecond))
 	return sb.String()
 }
