@@ -41,6 +41,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	invalid := []unix.Signal{0, -1, 65, nsig, 1000}
 	reservedSigs := []unix.Signal{unix.SIGURG, unix.SIGPROF, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, 32, 33}
 	blockingR, _ := pipe(t, 0)
+	nonblockingR, _ := pipe(t, unix.O_NONBLOCK)
 	var lim unix.Rlimit
 	must(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
 
@@ -58,7 +59,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		"RaiseSignal":     RaiseSignal,
 		"Release":         Release,
 		"PthreadKill":     func(s unix.Signal) error { return PthreadKill(MainThreadID(), s) },
-		"PidfdSendSignal": func(s unix.Signal) error { return PidfdSendSignal(-1, s) },
+		"PidfdSendSignal": func(s unix.Signal) error { return PidfdSendSignal(-1, s, 0) },
 		"Strsignal":       func(s unix.Signal) error { _, err := Strsignal(s); return err },
 		"Sigwait":         func(s unix.Signal) error { _, err := Sigwait([]unix.Signal{s}); return err },
 		"Sigwaitinfo":     func(s unix.Signal) error { _, err := Sigwaitinfo([]unix.Signal{s}); return err },
@@ -70,9 +71,24 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	// process harms nothing here).
 	refusesReserved := map[string]bool{"Signal": true, "Siginterrupt": true, "SetInterruptEx": true, "RaiseSignal": true,
 		"Release": true, "PthreadKill": true, "Sigwait": true, "Sigwaitinfo": true, "Sigtimedwait": true, "PthreadSigmask": true}
+	// Functions that, as CPython, hand any number to the kernel: 0 is the
+	// "does it exist" probe and succeeds, the others give EINVAL.
+	toKernel := map[string]bool{"RaiseSignal": true, "PthreadKill": true, "PidfdSendSignal": true}
 	for name, f := range signalFuncs {
 		for _, sig := range invalid {
-			cases = append(cases, tc{fmt.Sprintf("%s(%d)", name, sig), func() error { return f(sig) }, ErrInvalidSignal})
+			want := ErrInvalidSignal
+			switch {
+			case toKernel[name] && sig == 0 && name != "PidfdSendSignal":
+				want = nil
+			case name == "PidfdSendSignal":
+				want = unix.EBADF // the pidfd -1 is checked first
+			case toKernel[name]:
+				want = unix.EINVAL
+			}
+			cases = append(cases, tc{fmt.Sprintf("%s(%d)", name, sig), func() error { return f(sig) }, want})
+		}
+		if toKernel[name] {
+			cases = append(cases, tc{fmt.Sprintf("%s(1<<32+SIGINT)", name), func() error { return f(1<<32 + unix.SIGINT) }, ErrOverflow})
 		}
 		if refusesReserved[name] {
 			for _, sig := range reservedSigs {
@@ -102,9 +118,14 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		tc{"Sigwait(oversized)", func() error { _, err := Sigwait(append(make([]unix.Signal, 100), 200)); return err }, ErrInvalidSignal},
 		tc{"PthreadSigmask(how)", func() error { _, err := PthreadSigmask(99, nil); return err }, unix.EINVAL},
 		tc{"Setitimer(which)", func() error { _, _, err := Setitimer(7, time.Second, 0); return err }, unix.EINVAL},
-		tc{"Setitimer(-1s)", func() error { _, _, err := Setitimer(ItimerReal, -time.Second, 0); return err }, ErrNegativeTimeout},
-		tc{"Setitimer(interval -1s)", func() error { _, _, err := Setitimer(ItimerReal, time.Second, -time.Second); return err }, ErrNegativeTimeout},
+		tc{"Setitimer(-1s)", func() error { _, _, err := Setitimer(ItimerReal, -time.Second, 0); return err }, unix.EINVAL},
+		tc{"Setitimer(interval -1s)", func() error { _, _, err := Setitimer(ItimerReal, time.Second, -time.Second); return err }, unix.EINVAL},
+		tc{"Alarm(1<<32+1)", func() error { _, err := Alarm(1<<32 + 1); return err }, ErrOverflow},
+		tc{"SetWakeupFD(1<<32+fd)", func() error { _, err := SetWakeupFD(1<<32+nonblockingR, true); return err }, ErrOverflow},
 		tc{"Getitimer(which)", func() error { _, _, err := Getitimer(-1); return err }, unix.EINVAL},
+		tc{"PthreadKill(1<<32+main)", func() error { return PthreadKill(1<<32+MainThreadID(), usr1) }, ErrOverflow},
+		tc{"PidfdSendSignal(1<<32)", func() error { return PidfdSendSignal(1<<32, 0, 0) }, ErrOverflow},
+		tc{"PidfdSendSignal(flags 1<<32)", func() error { return PidfdSendSignal(-1, 0, 1<<32) }, ErrOverflow},
 		tc{"SignalByName(\"\")", func() error { _, err := SignalByName(""); return err }, ErrInvalidSignal},
 		tc{"SignalByName(INT)", func() error { _, err := SignalByName("INT"); return err }, ErrInvalidSignal},
 	)

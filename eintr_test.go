@@ -195,13 +195,14 @@ func TestEINTREpollWaitReady(t *testing.T) {
 // every field. SIGUSR1 is blocked on the main thread; once the main thread
 // is seen waiting (wchan), after peerDelay, a peer sends it there with
 // tgkill. The storm's SIGALRM is not blocked and interrupts the wait. The
-// kernel reports tgkill as SI_TKILL (-6), not SI_USER (0). The SIGUSR1
+// kernel reports tgkill as SI_TKILL (-6); glibc, and so CPython, fold that
+// into SI_USER (0), and so does SigInfo. The SIGUSR1
 // handler must never run: the wait takes the signal.
 func TestEINTRSigwaitinfoSiginfo(t *testing.T) {
 	s := startStorm(t)
 	rec := newRecorder()
 	own(t, usr1, rec)
-	want := SigInfo{Signo: usr1, Code: siTkill, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
+	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
 	// Band is read from the same union bytes as si_pid and si_uid, side by
 	// side. The kernel zeroes the rest of the union (Status).
 	var union [8]byte

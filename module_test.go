@@ -8,6 +8,7 @@ package pysignal
 
 import (
 	"errors"
+	"math"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -20,9 +21,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// siTkill is the si_code the kernel reports for tgkill (SI_TKILL).
-const siTkill = -6
-
 // CPython: ItimerTest.test_itimer_exc, plus negative durations.
 func TestItimerErrors(t *testing.T) {
 	var ie *ItimerError
@@ -32,9 +30,10 @@ func TestItimerErrors(t *testing.T) {
 	if _, _, err := Getitimer(3); !errors.As(err, &ie) || !errors.Is(err, unix.EINVAL) {
 		t.Errorf("Getitimer(3): %v, want an *ItimerError wrapping EINVAL", err)
 	}
+	// CPython 3.10-3.13: ItimerError(EINVAL) for negative values.
 	for _, d := range [][2]time.Duration{{-time.Second, 0}, {time.Second, -1}} {
-		if _, _, err := Setitimer(ItimerReal, d[0], d[1]); !errors.Is(err, ErrNegativeTimeout) {
-			t.Errorf("Setitimer(%v, %v): %v, want ErrNegativeTimeout", d[0], d[1], err)
+		if _, _, err := Setitimer(ItimerReal, d[0], d[1]); !errors.As(err, &ie) || !errors.Is(err, unix.EINVAL) {
+			t.Errorf("Setitimer(%v, %v): %v, want an *ItimerError wrapping EINVAL", d[0], d[1], err)
 		}
 	}
 	if s, i, err := Getitimer(ItimerReal); err != nil || s != 0 || i != 0 {
@@ -114,10 +113,14 @@ func TestItimerProf(t *testing.T) {
 func TestAlarm(t *testing.T) {
 	rec := newRecorder()
 	own(t, alrm, rec)
-	if prev := Alarm(100); prev != 0 {
-		t.Errorf("Alarm(100) = %d, want 0 (no alarm before)", prev)
+	if prev, err := Alarm(100); prev != 0 || err != nil {
+		t.Errorf("Alarm(100) = %d, %v; want 0 (no alarm before)", prev, err)
 	}
-	if prev := Alarm(0); prev < 99 || prev > 100 {
+	// 1<<32+1 would arm a 1 s alarm if truncated: refused, nothing changes.
+	if prev, err := Alarm(1<<32 + 1); !errors.Is(err, ErrOverflow) || prev != 0 {
+		t.Errorf("Alarm(1<<32+1) = %d, %v; want ErrOverflow", prev, err)
+	}
+	if prev, _ := Alarm(0); prev < 99 || prev > 100 {
 		t.Errorf("Alarm(0) = %d, want the 100 s left on the cancelled alarm", prev)
 	}
 	Alarm(1)
@@ -376,7 +379,7 @@ func TestSigwaitFamily(t *testing.T) {
 	if sig != usr1 {
 		t.Errorf("Sigwait = %v, want SIGUSR1", sig)
 	}
-	want := SigInfo{Signo: usr1, Code: siTkill, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
+	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
 	if info.Signo != want.Signo || info.Code != want.Code || info.Pid != want.Pid || info.Uid != want.Uid || info.Errno != 0 {
 		t.Errorf("Sigwaitinfo = %+v, want %+v", info, want)
 	}
@@ -469,15 +472,47 @@ func TestPidfdSendSignal(t *testing.T) {
 	}
 	must(t, err)
 	defer unix.Close(pidfd)
-	if err := PidfdSendSignal(pidfd, 0); !errors.Is(err, ErrInvalidSignal) {
+	// As CPython: 0 probes, out of range is the kernel's EINVAL, flags
+	// reach the kernel.
+	if err := PidfdSendSignal(pidfd, 0, 0); err != nil {
 		t.Errorf("PidfdSendSignal(0): %v", err)
 	}
-	if err := PidfdSendSignal(-1, unix.SIGTERM); !errors.Is(err, unix.EBADF) {
+	if err := PidfdSendSignal(pidfd, 65, 0); !errors.Is(err, unix.EINVAL) {
+		t.Errorf("PidfdSendSignal(65): %v, want EINVAL", err)
+	}
+	if err := PidfdSendSignal(pidfd, 0, -1); !errors.Is(err, unix.EINVAL) {
+		t.Errorf("PidfdSendSignal(flags -1): %v, want EINVAL", err)
+	}
+	if err := PidfdSendSignal(-1, unix.SIGTERM, 0); !errors.Is(err, unix.EBADF) {
 		t.Errorf("PidfdSendSignal(-1): %v, want EBADF", err)
 	}
-	must(t, PidfdSendSignal(pidfd, unix.SIGTERM))
+	must(t, PidfdSendSignal(pidfd, unix.SIGTERM, 0))
 	ws := waitChild(t, cmd)
 	if !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Errorf("child status %v, want killed by SIGTERM", ws)
+	}
+}
+
+// A timeout near the largest Duration means "that long", never a negative
+// (infinite or invalid) value after rounding: each call returns the ready fd.
+func TestHugeTimeouts(t *testing.T) {
+	r, w := pipe(t, 0)
+	if _, err := unix.Write(w, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	const huge = time.Duration(math.MaxInt64)
+	var set unix.FdSet
+	set.Set(r)
+	if n, err := Select(r+1, &set, nil, nil, huge); n != 1 || err != nil {
+		t.Errorf("Select(MaxInt64) = %d, %v; want 1", n, err)
+	}
+	if n, err := Poll([]unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}}, huge); n != 1 || err != nil {
+		t.Errorf("Poll(MaxInt64) = %d, %v; want 1", n, err)
+	}
+	if tv := ceilTimeval(huge); tv.Sec != math.MaxInt64/1000000000 || tv.Usec != 854776 {
+		t.Errorf("ceilTimeval(MaxInt64) = %+v", tv)
+	}
+	if ms := ceilMillis(huge); ms != math.MaxInt32 {
+		t.Errorf("ceilMillis(MaxInt64) = %d", ms)
 	}
 }

@@ -21,8 +21,12 @@ var reserved = [nsig]bool{
 	33:           true, // glibc SIGSETXID
 }
 
-// checkRange rejects numbers outside 1..NSIG-1.
+// checkRange rejects numbers outside 1..NSIG-1. A number beyond a C int is
+// also ErrOverflow, CPython's OverflowError for it.
 func checkRange(sig unix.Signal) error {
+	if err := checkFits32("signal", int(sig)); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSignal, err)
+	}
 	if sig < 1 || sig >= nsig {
 		return fmt.Errorf("%w: %d", ErrInvalidSignal, int(sig))
 	}
@@ -39,6 +43,33 @@ func checkOwnable(sig unix.Signal) error {
 	}
 	if sig == interruptSignal && interruptOwned.Load() {
 		return fmt.Errorf("%w: %d (MainContext interrupts blocked calls with it)", ErrReservedSignal, int(sig))
+	}
+	return nil
+}
+
+// checkSendable is the check of RaiseSignal and PthreadKill. Like CPython,
+// they hand 0 (the "does it exist" probe) and numbers out of range to the
+// kernel, which answers EINVAL for the latter. Two kinds are refused: a
+// number the kernel's int would truncate (ErrOverflow: 1<<32+2 must not
+// become SIGINT), and the signals the Go runtime needs (ErrReservedSignal):
+// a raised SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP crashes the program
+// with the runtime's fatal-signal dump, glibc's 32 and 33 kill the process
+// or corrupt glibc's set*id protocol, and a SIGURG or SIGPROF would be taken
+// by the runtime as a preemption request or a profiling tick.
+func checkSendable(sig unix.Signal) error {
+	if err := checkFits32("signal", int(sig)); err != nil {
+		return err
+	}
+	if sig < 1 || sig >= nsig {
+		return nil
+	}
+	return checkOwnable(sig)
+}
+
+// checkFits32 refuses a number the kernel's 32-bit int would truncate.
+func checkFits32(what string, n int) error {
+	if n != int(int32(n)) {
+		return fmt.Errorf("%w: %s %d does not fit a C int", ErrOverflow, what, n)
 	}
 	return nil
 }

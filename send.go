@@ -12,10 +12,18 @@ import (
 // CheckSignals: CPython's signal.pthread_kill. tid is a kernel thread id;
 // MainThreadID gives the main thread's. Sent to the main thread from the
 // main thread, the handler has run when PthreadKill returns, and its error
-// is PthreadKill's error. Signals the Go runtime needs are refused
-// (ErrReservedSignal).
+// is PthreadKill's error.
+//
+// As in CPython, sig 0 only checks that the thread exists, and a number
+// out of range reaches the kernel (EINVAL). A tid or number beyond 32 bits
+// gives ErrOverflow (the kernel would truncate it and could signal another
+// thread); the signals the Go runtime needs give ErrReservedSignal, as for
+// RaiseSignal.
 func PthreadKill(tid int, sig unix.Signal) error {
-	if err := checkOwnable(sig); err != nil {
+	if err := checkFits32("thread id", tid); err != nil {
+		return err
+	}
+	if err := checkSendable(sig); err != nil {
 		return err
 	}
 	if err := unix.Tgkill(unix.Getpid(), tid, sig); err != nil {
@@ -25,14 +33,26 @@ func PthreadKill(tid int, sig unix.Signal) error {
 }
 
 // PidfdSendSignal sends sig to the process that pidfd refers to (from
-// pidfd_open(2) or clone's CLONE_PIDFD): CPython's signal.pidfd_send_signal
-// with no siginfo and no flags. Signal numbers out of range give
-// ErrInvalidSignal.
-func PidfdSendSignal(pidfd int, sig unix.Signal) error {
-	if err := checkRange(sig); err != nil {
+// pidfd_open(2) or clone's CLONE_PIDFD): CPython's
+// signal.pidfd_send_signal(pidfd, sig, None, flags). flags goes to the kernel
+// as given (0, or PIDFD_SIGNAL_* where the kernel has them; EINVAL
+// otherwise). CPython's siginfo argument accepts only None, so there is
+// none here.
+//
+// Like kill(2), and as in CPython, every number goes to the kernel: 0 checks
+// that the process exists, numbers out of range give EINVAL. A pidfd, sig or
+// flags that does not fit a C int gives ErrOverflow, as in CPython.
+func PidfdSendSignal(pidfd int, sig unix.Signal, flags int) error {
+	if err := checkFits32("pidfd", pidfd); err != nil {
 		return err
 	}
-	if err := unix.PidfdSendSignal(pidfd, sig, nil, 0); err != nil {
+	if err := checkFits32("signal", int(sig)); err != nil {
+		return err
+	}
+	if err := checkFits32("flags", flags); err != nil {
+		return err
+	}
+	if err := unix.PidfdSendSignal(pidfd, sig, nil, int(uint32(flags))); err != nil {
 		return os.NewSyscallError("pidfd_send_signal", err)
 	}
 	return nil

@@ -8,7 +8,7 @@ import "golang.org/x/sys/unix"
 // which of them mean something depends on Signo and Code.
 type SigInfo struct {
 	Signo  unix.Signal // si_signo
-	Code   int32       // si_code (0, SI_USER, for kill/raise/tgkill on Linux)
+	Code   int32       // si_code: 0 (SI_USER) for kill, raise, pthread_kill and tgkill, as glibc reports it
 	Errno  int32       // si_errno
 	Pid    int32       // si_pid
 	Uid    uint32      // si_uid

@@ -142,6 +142,8 @@ func GetSignal(sig unix.Signal) (Handler, error) {
 // changes and old is -1. When it returns, no handler writes to the previous
 // fd any more: it may be closed at once.
 //
+// An fd beyond 32 bits gives ErrOverflow (the kernel would truncate it).
+//
 // If a write fails, the next CheckSignals hands the error to the unraisable
 // hook, except a full buffer (EAGAIN) when warnOnFullBuffer is false.
 //
@@ -151,6 +153,9 @@ func GetSignal(sig unix.Signal) (Handler, error) {
 // SIGPIPE once its read end is closed, so the handler disables (-1) such a
 // wakeup fd at its first EPIPE, also reported.
 func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
+	if err := checkFits32("fd", fd); err != nil {
+		return -1, err
+	}
 	if !onMainThread() {
 		return -1, ErrNotMainThread
 	}
@@ -192,9 +197,11 @@ func Siginterrupt(sig unix.Signal, flag bool) error {
 // SetInterruptEx simulates the arrival of sig without sending it:
 // CPython's PyErr_SetInterruptEx (Python's _thread.interrupt_main). If sig's
 // handler is Default or Ignore it does nothing (it never terminates or stops
-// the process); otherwise it trips sig as the C handler would, writing the
-// wakeup byte, and the handler runs at the next CheckSignals on the main
-// thread. Deliveries does not count it. Callable from any thread.
+// the process), and so for a handler not set through the package (GetSignal
+// gives nil: normally the Go runtime's, the program's default). Otherwise it
+// trips sig as the C handler would, writing the wakeup byte, and the handler
+// runs at the next CheckSignals on the main thread. Deliveries does not count
+// it. Callable from any thread.
 func SetInterruptEx(sig unix.Signal) error {
 	if err := checkOwnable(sig); err != nil {
 		return err
@@ -203,7 +210,7 @@ func SetInterruptEx(sig unix.Signal) error {
 	if err != nil {
 		return err
 	}
-	if h == Default || h == Ignore {
+	if h == nil || h == Default || h == Ignore {
 		return nil
 	}
 	tripSignal(sig)
@@ -228,9 +235,15 @@ func InterruptOccurred() bool {
 // CPython's signal.raise_signal. On the main thread the handler has run
 // when RaiseSignal returns, and its error is RaiseSignal's error. On another
 // thread the signal trips and the main thread runs the handler later.
-// Signals the Go runtime needs are refused (ErrReservedSignal).
+//
+// As in CPython, sig 0 sends nothing and succeeds, and a number out of
+// range reaches the kernel, which refuses it with EINVAL (wrapped in an
+// *os.SyscallError). A number beyond 32 bits gives ErrOverflow, and the
+// signals the Go runtime needs give ErrReservedSignal: raising one would
+// crash the program or be taken by the runtime as its own (see
+// docs/design.md, difference 2).
 func RaiseSignal(sig unix.Signal) error {
-	if err := checkOwnable(sig); err != nil {
+	if err := checkSendable(sig); err != nil {
 		return err
 	}
 	if err := raise(sig); err != nil {

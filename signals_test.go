@@ -54,7 +54,9 @@ func TestOutOfRangeSignals(t *testing.T) {
 		if err := SetInterruptEx(sig); !errors.Is(err, ErrInvalidSignal) {
 			t.Errorf("SetInterruptEx(%d): %v", sig, err)
 		}
-		if err := RaiseSignal(sig); !errors.Is(err, ErrInvalidSignal) {
+		// As CPython, RaiseSignal hands these to the kernel: 0 is the
+		// "does it exist" probe, the others are EINVAL.
+		if err := RaiseSignal(sig); (sig == 0 && err != nil) || (sig != 0 && !errors.Is(err, unix.EINVAL)) {
 			t.Errorf("RaiseSignal(%d): %v", sig, err)
 		}
 		if n := Deliveries(sig); n != 0 {
@@ -616,8 +618,10 @@ func TestSetInterruptAndInterruptOccurred(t *testing.T) {
 	}
 }
 
-// A signal for a handler that was never set through the package (the Go
-// runtime's) is reported as ignored, as CPython does for a None handler.
+// A signal whose handler was never set through the package is the Go
+// runtime's: from the program's side that is the default action, and
+// CPython's interrupt_main does nothing for SIG_DFL. No trip, no byte, no
+// "ignored due to race" report.
 func TestSetInterruptExOnForeignHandler(t *testing.T) {
 	hook := captureUnraisable(t)
 	if h, _ := GetSignal(usr2); h != nil {
@@ -627,10 +631,13 @@ func TestSetInterruptExOnForeignHandler(t *testing.T) {
 		if err := SetInterruptEx(usr2); err != nil {
 			return err
 		}
+		if isTripped(usr2) {
+			return errorf("SetInterruptEx tripped SIGUSR2")
+		}
 		return CheckSignals()
 	}))
-	if r := hook.reports(); len(r) != 1 || !errors.Is(r[0], ErrIgnoredSignal) {
-		t.Errorf("reports %v, want one ErrIgnoredSignal", r)
+	if r := hook.reports(); len(r) != 0 {
+		t.Errorf("reports %v, want none", r)
 	}
 }
 

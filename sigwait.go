@@ -18,11 +18,24 @@ type rawSiginfo struct {
 	Union              [112]byte
 }
 
+// siTkill is the kernel's si_code for tgkill (SI_TKILL); siUser is kill's.
+const (
+	siTkill = -6
+	siUser  = 0
+)
+
+// decode reads the kernel's siginfo as glibc's sigwaitinfo and sigtimedwait
+// (and so CPython) report it: glibc folds SI_TKILL into SI_USER, so a
+// signal from raise, pthread_kill or tgkill reads as sent by kill.
 func (r *rawSiginfo) decode() SigInfo {
 	u := r.Union[:]
+	code := r.Code
+	if code == siTkill {
+		code = siUser
+	}
 	return SigInfo{
 		Signo:  unix.Signal(r.Signo),
-		Code:   r.Code,
+		Code:   code,
 		Errno:  r.Errno,
 		Pid:    int32(binary.NativeEndian.Uint32(u[0:])),
 		Uid:    binary.NativeEndian.Uint32(u[4:]),

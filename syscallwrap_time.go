@@ -62,9 +62,19 @@ func remaining(end time.Time) time.Duration {
 	return time.Until(end)
 }
 
+// ceilDiv is d/unit rounded up, for d ≥ 0; unlike (d+unit-1)/unit it
+// cannot overflow near the largest Duration.
+func ceilDiv(d, unit time.Duration) int64 {
+	q := d / unit
+	if d%unit != 0 {
+		q++
+	}
+	return int64(q)
+}
+
 // ceilMillis rounds d up to whole milliseconds, capped at the largest int32.
 func ceilMillis(d time.Duration) int {
-	ms := (d + time.Millisecond - 1) / time.Millisecond
+	ms := ceilDiv(d, time.Millisecond)
 	if ms > math.MaxInt32 {
 		return math.MaxInt32
 	}
@@ -130,8 +140,7 @@ func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err err
 		return retry("select", func() (int, error) { return attempt(nil) })
 	}
 	n, err = retryTimed("select", timeout, func(left time.Duration) (int, error) {
-		us := (left + time.Microsecond - 1) / time.Microsecond
-		tv := unix.NsecToTimeval(int64(us * time.Microsecond))
+		tv := ceilTimeval(left)
 		return attempt(&tv)
 	})
 	if n == 0 && err == nil {

@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,29 +17,36 @@ import (
 // setitimer because arm64 (like every newer architecture) has no alarm
 // system call. The previous alarm is rounded to the nearest second, and a
 // fraction left of the last second counts as 1, so a pending alarm never
-// reads as none.
-func Alarm(seconds uint) (previous uint) {
-	old, _ := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Value: unix.Timeval{Sec: int64(seconds)}})
+// reads as none. A number of seconds beyond alarm(2)'s unsigned int gives
+// ErrOverflow and changes nothing, as CPython's OverflowError.
+func Alarm(seconds uint) (previous uint, err error) {
+	if seconds > math.MaxUint32 {
+		return 0, fmt.Errorf("%w: alarm(%d) does not fit an unsigned int", ErrOverflow, seconds)
+	}
+	old, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Value: unix.Timeval{Sec: int64(seconds)}})
+	if err != nil {
+		return 0, &ItimerError{"setitimer", err}
+	}
 	previous = uint(old.Value.Sec)
 	if old.Value.Usec >= 500000 || (previous == 0 && old.Value.Usec > 0) {
 		previous++
 	}
-	return previous
+	return previous, nil
 }
 
 // Setitimer arms timer which to fire after value and then every interval
 // (0 for once), or disarms it when value is 0, and returns the previous
 // setting: CPython's signal.setitimer. Durations are rounded up to the
 // microsecond, so a tiny positive value still arms the timer (bpo-30807).
-// A negative duration gives ErrNegativeTimeout; an unknown which gives an
-// *ItimerError wrapping EINVAL. ItimerProf delivers SIGPROF, which the Go
-// runtime's profiler also uses.
+// An unknown which or a negative duration gives an *ItimerError wrapping
+// EINVAL, as CPython's ItimerError (the kernel refuses a negative timeval).
+// ItimerProf delivers SIGPROF, which the Go runtime's profiler also uses.
 func Setitimer(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
-	if value < 0 || interval < 0 {
-		return 0, 0, fmt.Errorf("%w: setitimer(%v, %v)", ErrNegativeTimeout, value, interval)
-	}
 	if err := checkWhich("setitimer", which); err != nil {
 		return 0, 0, err
+	}
+	if value < 0 || interval < 0 {
+		return 0, 0, &ItimerError{"setitimer", fmt.Errorf("negative duration (%v, %v): %w", value, interval, unix.EINVAL)}
 	}
 	old, err := unix.Setitimer(unix.ItimerWhich(which), unix.Itimerval{
 		Value:    ceilTimeval(value),
@@ -71,9 +79,11 @@ func checkWhich(op string, which int) error {
 	return &ItimerError{op, fmt.Errorf("unknown timer %d: %w", which, unix.EINVAL)}
 }
 
+// ceilTimeval rounds d (≥ 0) up to the microsecond, without overflow near
+// the largest Duration.
 func ceilTimeval(d time.Duration) unix.Timeval {
-	us := (d + time.Microsecond - 1) / time.Microsecond
-	return unix.NsecToTimeval(int64(us * time.Microsecond))
+	us := ceilDiv(d, time.Microsecond)
+	return unix.Timeval{Sec: us / 1e6, Usec: us % 1e6}
 }
 
 func timevalDuration(tv unix.Timeval) time.Duration {

@@ -63,7 +63,7 @@ func Exit(err error) {
 func Call(f func())                      { f() }
 func InterruptOccurred() bool            { return false }
 func Deliveries(sig unix.Signal) uint64  { return 0 }
-func Alarm(seconds uint) (previous uint) { return 0 }
+func Alarm(seconds uint) (previous uint, err error) { return 0, unsupported("Alarm") }
 func ValidSignals() []unix.Signal        { return nil }
 func SignalName(sig unix.Signal) string  { return "" }
 
@@ -80,7 +80,7 @@ func SetInterrupt() error                           { return unsupported("SetInt
 func RaiseSignal(sig unix.Signal) error             { return unsupported("RaiseSignal") }
 func Release(sig unix.Signal) error                 { return unsupported("Release") }
 func PthreadKill(tid int, sig unix.Signal) error    { return unsupported("PthreadKill") }
-func PidfdSendSignal(pidfd int, sig unix.Signal) error {
+func PidfdSendSignal(pidfd int, sig unix.Signal, flags int) error {
 	return unsupported("PidfdSendSignal")
 }
 func Strsignal(sig unix.Signal) (string, error) { return "", unsupported("Strsignal") }

@@ -30,7 +30,7 @@ func TestUnsupported(t *testing.T) {
 		"RaiseSignal":     func() error { return RaiseSignal(unix.SIGINT) },
 		"Release":         func() error { return Release(unix.SIGINT) },
 		"PthreadKill":     func() error { return PthreadKill(1, unix.SIGINT) },
-		"PidfdSendSignal": func() error { return PidfdSendSignal(3, unix.SIGINT) },
+		"PidfdSendSignal": func() error { return PidfdSendSignal(3, unix.SIGINT, 0) },
 		"Strsignal":       func() error { _, err := Strsignal(unix.SIGINT); return err },
 		"SignalByName":    func() error { _, err := SignalByName("SIGINT"); return err },
 		"PthreadSigmask":  func() error { _, err := PthreadSigmask(0, nil); return err },

@@ -104,13 +104,13 @@ func errClass(err error) string {
 		return "HandlerError"
 	case errors.Is(err, pysignal.ErrKeyboardInterrupt):
 		return "KeyboardInterrupt"
+	case errors.Is(err, pysignal.ErrOverflow):
+		return "OverflowError"
 	case errors.Is(err, pysignal.ErrInvalidSignal), errors.Is(err, pysignal.ErrNotMainThread),
 		errors.Is(err, pysignal.ErrBlockingFD), errors.Is(err, pysignal.ErrNegativeTimeout):
 		return "ValueError"
 	case errors.Is(err, pysignal.ErrInvalidHandler):
 		return "TypeError"
-	case errors.Is(err, pysignal.ErrOverflow):
-		return "OverflowError"
 	case errors.Is(err, pysignal.ErrReservedSignal):
 		return "ReservedSignal"
 	case errors.As(err, &ie) && errors.As(err, &errno):

@@ -21,7 +21,6 @@ const (
 func handlers(o *out) {
 	log := &runLog{}
 	h1, h2, hf := log.make("h1"), log.make("h2"), log.failing("hf")
-	sig := func(s unix.Signal, h pysignal.Handler) error { _, err := pysignal.Signal(s, h); return err }
 
 	o.attempt("signal(0, h1)", sig(0, h1))
 	o.attempt("signal(-1, h1)", sig(-1, h1))
