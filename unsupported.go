@@ -60,12 +60,12 @@ func Exit(err error) {
 	}
 	os.Exit(1)
 }
-func Call(f func())                      { f() }
-func InterruptOccurred() bool            { return false }
-func Deliveries(sig unix.Signal) uint64  { return 0 }
+func Call(f func())                                 { f() }
+func InterruptOccurred() bool                       { return false }
+func Deliveries(sig unix.Signal) uint64             { return 0 }
 func Alarm(seconds uint) (previous uint, err error) { return 0, unsupported("Alarm") }
-func ValidSignals() []unix.Signal        { return nil }
-func SignalName(sig unix.Signal) string  { return "" }
+func ValidSignals() []unix.Signal                   { return nil }
+func SignalName(sig unix.Signal) string             { return "" }
 
 func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 	return nil, unsupported("Signal")
