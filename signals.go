@@ -4,7 +4,6 @@ package pysignal
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"sync/atomic"
 
@@ -161,8 +160,7 @@ func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 	}
 	var id fileID
 	var socket bool
-	if fd < -1 || fd > math.MaxInt32 {
-		// The kernel would truncate a larger number to another fd.
+	if fd < -1 { // as CPython; a number too large was refused above
 		return -1, os.NewSyscallError("fstat", unix.EBADF)
 	}
 	if fd != -1 {
