@@ -196,7 +196,8 @@ func runModel(t *testing.T, ops []byte) (err error) {
 			got = SetInterruptEx(sig)
 			if !ownable {
 				want = errors.New("refused")
-			} else if h := m.handler[sig]; h != Default && h != Ignore {
+			} else if h := m.handler[sig]; h != nil && h != Default && h != Ignore {
+				// nil, the runtime's handler, is the program's default.
 				m.trip(sig)
 			}
 		case 7: // RaiseSignal(sig), only where the outcome is not death
