@@ -32,6 +32,7 @@ func TestUnsupported(t *testing.T) {
 		"PthreadKill":     func() error { return PthreadKill(1, unix.SIGINT) },
 		"PidfdSendSignal": func() error { return PidfdSendSignal(3, unix.SIGINT, 0) },
 		"Strsignal":       func() error { _, err := Strsignal(unix.SIGINT); return err },
+		"Alarm":           func() error { _, err := Alarm(1); return err },
 		"SignalByName":    func() error { _, err := SignalByName("SIGINT"); return err },
 		"PthreadSigmask":  func() error { _, err := PthreadSigmask(0, nil); return err },
 		"Sigpending":      func() error { _, err := Sigpending(); return err },
