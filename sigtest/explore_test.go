@@ -424,3 +424,82 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check(nil): report %v, Fatalf calls %q; want nil and one", rep, failed.fatal)
 	}
 }
+
+// After an EINTR the loop checks, then retries: a signal at the check or
+// the retry (or the retried call's enter) waits for the retried call, while
+// one at the first enter is run by the check that the EINTR leads to.
+func TestRetryWindows(t *testing.T) {
+	const interrupt = unix.SIGUSR2
+	ran := make(chan struct{}, 1)
+	must(t, onMain(func() error {
+		_, err := pysignal.Signal(interrupt, pysignal.HandlerFunc(func(unix.Signal) error {
+			ran <- struct{}{}
+			return nil
+		}))
+		return err
+	}))
+	defer onMain(func() error { return pysignal.Release(interrupt) })
+
+	fn := func() error {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		defer unix.Close(p[0])
+		defer unix.Close(p[1])
+		peer := make(chan error, 1)
+		go func() { // interrupt the blocked read once, then answer late
+			err := waitBlocked("pipe_read")
+			if err == nil {
+				unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), interrupt)
+				select {
+				case <-ran: // its handler ran in the check: the retry comes next
+					err = waitBlocked("pipe_read")
+				case <-time.After(5 * time.Second):
+					err = errors.New("the interrupting signal's handler never ran")
+				}
+			}
+			if err == nil {
+				time.Sleep(peerDelay)
+			}
+			unix.Write(p[1], []byte("x"))
+			peer <- err
+		}()
+		_, err := pysignal.Read(p[0], make([]byte, 1))
+		if perr := <-peer; perr != nil {
+			return perr
+		}
+		return err
+	}
+	rep, err := sigtest.Explore(fn, sigtest.Options{Bound: bound})
+	must(t, err)
+	want := results(
+		point(0, "read", pysignal.PhaseEnter, false), // the EINTR's check runs it
+		point(1, "read", pysignal.PhaseExit, false),  // (EINTR) likewise
+		point(2, "read", pysignal.PhaseCheck, true),  // after the check: waits for the retry
+		point(3, "read", pysignal.PhaseRetry, true),
+		point(4, "read", pysignal.PhaseEnter, true),
+		point(5, "read", pysignal.PhaseExit, false),
+	)
+	if diff := cmp.Diff(want, rep.Results, ignoreDelay, cmp.AllowUnexported(sigtest.Result{})); diff != "" {
+		t.Errorf("results (-want +got):\n%s\n%v", diff, rep)
+	}
+}
+
+// The same function gives the same points and late points every time.
+func TestDeterministic(t *testing.T) {
+	var reports []*sigtest.Report
+	for i := 0; i < 3; i++ {
+		rep, err := sigtest.Explore(func() error { return pysignal.Sleep(3 * bound / 2) }, sigtest.Options{Bound: bound / 2})
+		must(t, err)
+		reports = append(reports, rep)
+	}
+	for i, rep := range reports[1:] {
+		if diff := cmp.Diff(reports[0].Results, rep.Results, ignoreDelay, cmp.AllowUnexported(sigtest.Result{})); diff != "" {
+			t.Errorf("exploration %d differs from the first (-first +this):\n%s", i+2, diff)
+		}
+	}
+	if late := reports[0].Late(); len(late) != 1 || late[0].Phase != pysignal.PhaseEnter {
+		t.Errorf("late points %v, want the sleep's enter only", late)
+	}
+}
