@@ -3,6 +3,12 @@
 package pysignal
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,4 +177,75 @@ func BenchmarkLoopOverhead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkImportCost is what importing the package costs a program that
+// keeps working on its main goroutine: init locks that goroutine to the
+// main thread (CPython's main-thread rule needs the thread), so every time
+// it blocks on a channel, waking it means waking that one thread, not
+// running it on whichever thread is free. Each case is a channel round trip
+// with another goroutine (send, then wait for the reply):
+//
+//	main-goroutine           on the main goroutine, as importing leaves it
+//	main-goroutine-unlocked  the same after runtime.UnlockOSThread: what a
+//	                         program without pysignal sees
+//	under-Main               in the function Main runs: how a Main or
+//	                         MainContext program avoids the cost
+//
+// The first two run in a child process (the test binary's own main
+// goroutine runs Main), timed by the child; compare them as a ratio.
+func BenchmarkImportCost(b *testing.B) {
+	b.Run("main-goroutine", func(b *testing.B) { childRoundTrips(b, "locked") })
+	b.Run("main-goroutine-unlocked", func(b *testing.B) { childRoundTrips(b, "unlocked") })
+	b.Run("under-Main", func(b *testing.B) {
+		chanRoundTrips(1000) // warm up, as the child does
+		b.ResetTimer()
+		chanRoundTrips(b.N)
+	})
+}
+
+// chanRoundTrips makes n round trips with a helper goroutine and returns
+// how long they took.
+func chanRoundTrips(n int) time.Duration {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	go func() {
+		for range ping {
+			pong <- struct{}{}
+		}
+	}()
+	defer close(ping)
+	start := time.Now()
+	for range n {
+		ping <- struct{}{}
+		<-pong
+	}
+	return time.Since(start)
+}
+
+// childRoundTrips runs b.N round trips on a child's main goroutine, locked
+// to the main thread or not, and reports the child's own timing.
+func childRoundTrips(b *testing.B, mode string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=chan-roundtrips",
+		"PYSIGNAL_ROUNDTRIPS="+strconv.Itoa(b.N), "PYSIGNAL_ROUNDTRIP_MODE="+mode)
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("child: %v", err)
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		b.Fatalf("child said %q: %v", out, err)
+	}
+	b.ReportMetric(float64(ns)/float64(b.N), "ns/op")
+}
+
+func init() {
+	mainThreadChildren["chan-roundtrips"] = func() {
+		n, _ := strconv.Atoi(os.Getenv("PYSIGNAL_ROUNDTRIPS"))
+		if os.Getenv("PYSIGNAL_ROUNDTRIP_MODE") == "unlocked" {
+			runtime.UnlockOSThread() // undo what the package's init did
+		}
+		chanRoundTrips(1000)
+		fmt.Println(chanRoundTrips(n).Nanoseconds())
+	}
 }
