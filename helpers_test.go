@@ -231,6 +231,19 @@ func waitBlockedIn(tid int, where string) error {
 // are skipped under it, each with its reason.
 var qemu = os.Getenv("PYSIGNAL_QEMU")
 
+// skipUnderQEMU skips t under qemu-user, saying why.
+func skipUnderQEMU(t *testing.T, why string) {
+	t.Helper()
+	if qemu != "" {
+		t.Skipf("skipped under %s: %s", qemu, why)
+	}
+}
+
+// noSIGRTMAX is why MainContext's interruption of blocked calls cannot be
+// tested under qemu-user: it keeps the host's signals 63 and 64 for itself,
+// and MainContext interrupts with SIGRTMAX (64).
+const noSIGRTMAX = "qemu-user cannot deliver SIGRTMAX, which MainContext interrupts blocked calls with"
+
 // waitFor polls cond every millisecond until it holds or 5 s pass.
 func waitFor(cond func() bool) bool {
 	deadline := time.Now().Add(5 * time.Second)

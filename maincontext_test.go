@@ -236,6 +236,9 @@ func TestMainContextEndsAsCPython(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.child, func(t *testing.T) {
+			if c.child == "mc-sleep" || c.child == "mc-read" {
+				skipUnderQEMU(t, noSIGRTMAX)
+			}
 			sig := syscall.SIGINT
 			if strings.Contains(c.child, "sigterm") {
 				sig = syscall.SIGTERM
@@ -292,6 +295,7 @@ func TestMainContextLeavesAnIgnoredSIGINTIgnored(t *testing.T) {
 // fn's goroutines: each returns KeyboardInterrupt within milliseconds, and
 // the process then dies by SIGINT.
 func TestMainContextInterruptsBlockedCalls(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
 	var said []string
 	onLine := func(line string, p *os.Process, _ *os.File) error {
 		said = append(said, line)
@@ -335,6 +339,7 @@ func TestMainContextSecondInterruptExits(t *testing.T) {
 // call on the main thread (the C handler forwards SIGRTMAX to it): without
 // that, the read would wait for input that never comes.
 func TestMainContextInterruptsTheMainThreadForASignalElsewhere(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
 	got := runChildToEnd(t, "mc-read-on-main-signal-elsewhere")
 	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
@@ -379,6 +384,7 @@ func TestMainContextReservesSIGRTMAX(t *testing.T) {
 // The C handler keeps at most one nudge in flight to the main thread, however
 // many signals other threads take.
 func TestMainContextBoundsTheNudges(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
 	var said []string
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-nudges-bounded")
