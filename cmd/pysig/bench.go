@@ -42,18 +42,16 @@ const (
 type latencies map[string][]int64 // scenario -> samples in ns
 
 type benchResult struct {
-	Machine    string                   `json:"machine"`
-	Samples    int                      `json:"samples"`
-	Latency    map[string]latencies     `json:"-"` // impl -> scenario -> samples
-	Summary    map[string]map[string]pc `json:"latency"`
-	Throughput map[string]throughput    `json:"throughput"`
-	IdleNs     float64                  `json:"check_signals_idle_ns"`
-	IdleAllocs int64                    `json:"check_signals_idle_allocs"`
-	Wrapper    map[string][3]float64    `json:"wrapper_ns_raw_wrapped_rawagain"`
-	Notes      []string                 `json:"notes"`
+	Machine    string                      `json:"machine"`
+	Samples    int                         `json:"samples"`
+	Latency    map[string]latencies        `json:"-"` // impl -> scenario -> samples
+	Summary    map[string]map[string]stats `json:"latency"`
+	Throughput map[string]throughput       `json:"throughput"`
+	IdleNs     float64                     `json:"check_signals_idle_ns"`
+	IdleAllocs int64                       `json:"check_signals_idle_allocs"`
+	Wrapper    map[string][3]float64       `json:"wrapper_ns_raw_wrapped_rawagain"`
+	Notes      []string                    `json:"notes"`
 }
-
-type pc struct{ P50, P90, P99, Max, N int64 }
 
 type throughput struct {
 	Sent       int64   `json:"sent"`
@@ -413,26 +411,13 @@ func (r *benchResult) wrappers() {
 	}
 }
 
-func percentiles(v []int64) pc {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	at := func(p int) int64 {
-		i := (len(s)*p + 99) / 100
-		if i > 0 {
-			i--
-		}
-		return s[i]
-	}
-	return pc{at(50), at(90), at(99), s[len(s)-1], int64(len(s))}
-}
-
 func (r *benchResult) summarise() {
-	r.Summary = map[string]map[string]pc{}
+	r.Summary = map[string]map[string]stats{}
 	for impl, scen := range r.Latency {
-		r.Summary[impl] = map[string]pc{}
+		r.Summary[impl] = map[string]stats{}
 		for name, v := range scen {
 			if len(v) > 0 {
-				r.Summary[impl][name] = percentiles(v)
+				r.Summary[impl][name] = summarize(v)
 			}
 		}
 	}
@@ -500,7 +485,7 @@ func (r *benchResult) print() {
 	for _, scen := range scenarios {
 		for _, impl := range impls {
 			if v := r.Latency[impl][scen]; len(v) > 0 {
-				fmt.Printf("%s latency, %s:\n%s", scen, impl, nsHistogram(v))
+				fmt.Printf("%s latency, %s:\n%s", scen, impl, histogram(v))
 			}
 		}
 	}
@@ -555,7 +540,7 @@ func (r *benchResult) goals() {
 	}
 }
 
-func pick(s pc, q string) int64 {
+func pick(s stats, q string) int64 {
 	switch q {
 	case "p50":
 		return s.P50
@@ -567,7 +552,7 @@ func pick(s pc, q string) int64 {
 	return s.Max
 }
 
-func ratio(a, b pc, q string) string {
+func ratio(a, b stats, q string) string {
 	if a.N == 0 || b.N == 0 || pick(b, q) == 0 {
 		return "—"
 	}
@@ -582,14 +567,6 @@ func fmtNs(ns int64) string {
 		return fmt.Sprintf("%.2f µs", float64(ns)/1e3)
 	}
 	return fmt.Sprintf("%d ns", ns)
-}
-
-func nsHistogram(v []int64) string {
-	d := make([]time.Duration, len(v))
-	for i, x := range v {
-		d[i] = time.Duration(x)
-	}
-	return histogram(d)
 }
 
 func machine() string {

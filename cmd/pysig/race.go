@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -254,7 +253,7 @@ func printRace(c raceConfig, samples []sample) {
 		}
 		slices.Sort(delays)
 		fmt.Printf("%-8s %7d %9d %8.1f%% %12v %12v %12v\n", loop, len(delays), hits,
-			100*float64(hits)/float64(len(delays)), pct(delays, 50), pct(delays, 99), delays[len(delays)-1])
+			100*float64(hits)/float64(len(delays)), percentile(delays, 50).Round(100*time.Nanosecond), percentile(delays, 99).Round(100*time.Nanosecond), delays[len(delays)-1])
 	}
 	fmt.Println()
 	for _, loop := range []string{"naive", "wakeup"} {
@@ -266,41 +265,6 @@ func printRace(c raceConfig, samples []sample) {
 		}
 		fmt.Printf("handler delay, %s loop:\n%s\n", loop, histogram(delays))
 	}
-}
-
-func pct(sorted []time.Duration, p int) time.Duration {
-	i := (len(sorted)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return sorted[i].Round(100 * time.Nanosecond)
-}
-
-// histogram draws power-of-two buckets from 1 µs up.
-func histogram(delays []time.Duration) string {
-	bounds := []time.Duration{}
-	for b := time.Microsecond; b <= 2*time.Second; b *= 4 {
-		bounds = append(bounds, b)
-	}
-	counts := make([]int, len(bounds)+1)
-	for _, d := range delays {
-		i, _ := slices.BinarySearch(bounds, d)
-		counts[i]++
-	}
-	most := slices.Max(counts)
-	var sb strings.Builder
-	for i, n := range counts {
-		if n == 0 {
-			continue
-		}
-		label := "≥ " + bounds[len(bounds)-1].String()
-		if i < len(bounds) {
-			label = "< " + bounds[i].String()
-		}
-		bar := strings.Repeat("#", (n*40+most-1)/most)
-		fmt.Fprintf(&sb, "  %10s %6d %s\n", label, n, bar)
-	}
-	return sb.String()
 }
 
 func writeCSV(path string, samples []sample) error {
