@@ -21,8 +21,8 @@ var explore sync.Mutex
 // call, and reports how late the signal's handler ran each time.
 //
 // It runs fn on the main thread (through pysignal.Call), so it may be called
-// from any goroutine while pysignal.Main serves, or on the main thread
-// itself. The first run enumerates fn's points; then fn runs once per point,
+// from any goroutine while pysignal.Main or MainContext serves (otherwise it
+// returns an error), or on the main thread itself. The first run enumerates fn's points; then fn runs once per point,
 // and the trace hook sends the signal to the main thread with tgkill at that
 // point. Delay runs from that moment to the handler's run. If the handler
 // has not run when fn returns, Explore runs pending handlers at once, as
@@ -39,12 +39,15 @@ var explore sync.Mutex
 // fn must be repeatable: every run must make the same wrapped calls up to
 // the point being explored (after the signal lands, the runs may differ:
 // the handler may change what fn does). Otherwise Explore returns
-// ErrNotRepeatable, wrapped with the point. fn's error on its first run is
-// returned; on later runs it is not (the program's handler may make fn fail
-// on purpose). fn must not replace the signal's handler.
+// ErrNotRepeatable, wrapped with the point. An error from fn's first run
+// fails Explore (wrapped); on later runs fn's error is ignored (the
+// program's handler may make fn fail on purpose). fn must not replace the
+// signal's handler (an error says so).
 //
 // Explore takes one exploration at a time: concurrent calls wait their turn,
 // and a call from inside fn is refused with an error.
+//
+// CPython has no counterpart (see the package documentation).
 func Explore(fn func() error, opts Options) (*Report, error) {
 	if fn == nil {
 		return nil, errors.New("sigtest: Explore(nil)")
