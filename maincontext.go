@@ -47,8 +47,9 @@ import (
 //
 // Wrapped blocking calls (Read, Write, Poll, Sleep, Wait4, Accept,
 // Sigtimedwait, ... every function of this package that runs the PEP 475
-// loop) made by fn's goroutines return the cancellation cause within a few
-// milliseconds of the cancellation, wherever they block: each one registers
+// loop) made by fn's goroutines return the cancellation cause promptly
+// (typically well under a millisecond; docs/design.md has measurements),
+// wherever they block: each one registers
 // its thread while it runs, and the main thread interrupts the registered
 // threads with SIGRTMAX (64), whose handler does nothing but make the call
 // fail with EINTR; the wrapper then sees the cause. Once ctx is cancelled
