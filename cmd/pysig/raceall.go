@@ -520,49 +520,73 @@ func withWakeup(e *raceEnv, f func(*raceEnv) error) error {
 	return f(e)
 }
 
-// raceAll explores every case and prints the map. With verbose, each
-// exploration's own table follows.
-func raceAll(peer, bound time.Duration, verbose bool) error {
+// A raceRow is one wrapper's line of the map; wakeup is nil where no Wakeup
+// variant applies.
+type raceRow struct {
+	c             raceCase
+	naive, wakeup *sigtest.Report
+}
+
+// exploreAll explores every case, naive and through a Wakeup; progress, if
+// not nil, hears each case's name first.
+func exploreAll(peer, bound time.Duration, progress func(string)) ([]raceRow, error) {
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
-		return fmt.Errorf("wait4's child needs sleep(1): %w", err)
+		return nil, fmt.Errorf("wait4's child needs sleep(1): %w", err)
 	}
 	dir, err := os.MkdirTemp("", "pysig-race-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	e := &raceEnv{peer: peer, dir: dir, sleep: sleep}
-
 	opts := sigtest.Options{Signal: unix.SIGUSR1, Bound: bound}
-	fmt.Printf("pysig race -all: %s landed at every trace point of each wrapper (sigtest.Explore),\n", pysignal.SignalName(opts.Signal))
+	var rows []raceRow
+	for _, c := range raceCases {
+		if progress != nil {
+			progress(c.name)
+		}
+		row := raceRow{c: c}
+		if row.naive, err = sigtest.Explore(func() error { return c.naive(e) }, opts); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		if c.wakeup != nil {
+			if row.wakeup, err = sigtest.Explore(func() error { return withWakeup(e, c.wakeup) }, opts); err != nil {
+				return nil, fmt.Errorf("%s through a Wakeup: %w", c.name, err)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// raceAll explores every case and prints the map. With verbose, each
+// exploration's own table follows.
+func raceAll(peer, bound time.Duration, verbose bool) error {
+	rows, err := exploreAll(peer, bound, func(name string) {
+		fmt.Fprintf(os.Stderr, "\r%-40s", "exploring "+name+"...")
+	})
+	fmt.Fprintf(os.Stderr, "\r%40s\r", "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("pysig race -all: %s landed at every trace point of each wrapper (sigtest.Explore),\n", pysignal.SignalName(unix.SIGUSR1))
 	fmt.Printf("the call blocked on a peer that answers after %v; a handler later than %v is late.\n\n", peer, bound)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "wrapper\tnaive: points\tlate\tlate at\tworst delay\twakeup: points\tlate\tworst delay\t")
-	var notes []string
-	var details []string
-	for _, c := range raceCases {
-		fmt.Fprintf(os.Stderr, "\r%-40s", "exploring "+c.name+"...")
-		naive, err := sigtest.Explore(func() error { return c.naive(e) }, opts)
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
-		}
-		row := fmt.Sprintf("%s\t%d\t%d\t%s\t%v\t", c.name, len(naive.Results), len(naive.Late()), lateAt(naive), naive.Worst().Round(time.Microsecond))
-		details = append(details, fmt.Sprintf("%s, naive:\n%v", c.name, naive))
-		if c.wakeup == nil {
-			notes = append(notes, fmt.Sprintf("%s: no Wakeup variant: %s.", c.name, c.why))
-			row += "—\t—\t—\t"
+	var notes, details []string
+	for _, r := range rows {
+		line := fmt.Sprintf("%s\t%d\t%d\t%s\t%v\t", r.c.name, len(r.naive.Results), len(r.naive.Late()), lateAt(r.naive), r.naive.Worst().Round(time.Microsecond))
+		details = append(details, fmt.Sprintf("%s, naive:\n%v", r.c.name, r.naive))
+		if r.wakeup == nil {
+			notes = append(notes, fmt.Sprintf("%s: no Wakeup variant: %s.", r.c.name, r.c.why))
+			line += "—\t—\t—\t"
 		} else {
-			wk, err := sigtest.Explore(func() error { return withWakeup(e, c.wakeup) }, opts)
-			if err != nil {
-				return fmt.Errorf("%s through a Wakeup: %w", c.name, err)
-			}
-			row += fmt.Sprintf("%d\t%d\t%v\t", len(wk.Results), len(wk.Late()), wk.Worst().Round(time.Microsecond))
-			details = append(details, fmt.Sprintf("%s, through a Wakeup:\n%v", c.name, wk))
+			line += fmt.Sprintf("%d\t%d\t%v\t", len(r.wakeup.Results), len(r.wakeup.Late()), r.wakeup.Worst().Round(time.Microsecond))
+			details = append(details, fmt.Sprintf("%s, through a Wakeup:\n%v", r.c.name, r.wakeup))
 		}
-		fmt.Fprintln(tw, row)
+		fmt.Fprintln(tw, line)
 	}
-	fmt.Fprintf(os.Stderr, "\r%40s\r", "")
 	tw.Flush()
 	fmt.Printf("\n%s\n", strings.Join(notes, "\n"))
 	if verbose {
