@@ -48,16 +48,7 @@ func runPending() error {
 	// Clear the global flag first: a signal that arrives during the scan
 	// sets it again, and at worst the next call scans for nothing.
 	atomic.StoreInt32(cIsTripped, 0)
-	// A load first: the swap is a locked instruction (~8 ns), and there is
-	// almost never an errno to take.
-	if atomic.LoadInt32(cWakeupErrno) != 0 {
-		if e := atomic.SwapInt32(cWakeupErrno, 0); e != 0 {
-			reportUnraisable(&UnraisableError{
-				Msg: "Exception ignored when trying to write to the signal wakeup fd",
-				Err: os.NewSyscallError("write", unix.Errno(e)),
-			})
-		}
-	}
+	reportWakeupErrors()
 	for sig := unix.Signal(1); sig < nsig; sig++ {
 		if atomic.LoadInt32(&cTripped[sig]) == 0 {
 			continue
@@ -96,4 +87,35 @@ func callHandler(h Handler, sig unix.Signal) (err error) {
 	err = h.Handle(sig)
 	returned = true
 	return err
+}
+
+const wakeupErrMsg = "Exception ignored when trying to write to the signal wakeup fd"
+
+// reportWakeupErrors hands each failed wakeup write the C handler queued to
+// the unraisable hook, one report per failure and in order, as CPython does
+// with one pending call per failure. Main thread only: it is the queue's one
+// consumer.
+func reportWakeupErrors() {
+	for {
+		tail := atomic.LoadUint32(cWakeupTail)
+		if tail == atomic.LoadUint32(cWakeupHead) {
+			break
+		}
+		slot := &cWakeupErrs[tail%wakeupQueue]
+		e := atomic.LoadInt32(slot)
+		if e == 0 {
+			break // reserved, not yet written: the handler trips again after writing
+		}
+		atomic.StoreInt32(slot, 0)
+		atomic.StoreUint32(cWakeupTail, tail+1)
+		reportUnraisable(&UnraisableError{Msg: wakeupErrMsg, Err: os.NewSyscallError("write", unix.Errno(e))})
+	}
+	// Beyond CPython, whose pending-call queue drops failures silently
+	// when full: the overflow is counted and reported once.
+	if atomic.LoadUint32(cWakeupDropped) != 0 {
+		if n := atomic.SwapUint32(cWakeupDropped, 0); n != 0 {
+			reportUnraisable(&UnraisableError{Msg: wakeupErrMsg,
+				Err: fmt.Errorf("%d more failed writes, not reported one by one (%d were already queued)", n, wakeupQueue)})
+		}
+	}
 }

@@ -25,7 +25,10 @@ uint64_t pysig_deliveries[PYSIG_NSIG];
 int32_t pysig_wakeup_fd = -1;
 int32_t pysig_wakeup_writers;
 int32_t pysig_wakeup_warn = 1;
-int32_t pysig_wakeup_errno;
+int32_t pysig_wakeup_errs[PYSIG_WAKEUP_QUEUE];
+uint32_t pysig_wakeup_head;
+uint32_t pysig_wakeup_tail;
+uint32_t pysig_wakeup_dropped;
 int32_t pysig_idle_fd = -1;
 int32_t pysig_idle_waiting;
 int32_t pysig_nudge_sig;
@@ -65,6 +68,27 @@ static ssize_t wakeup_write(int32_t fd, unsigned char byte)
 	return n;
 }
 
+/* Queues err for the next CheckSignals to report (see handler.h), then
+ * makes sure that check takes the slow path, even if a check ran between
+ * trip() and here. */
+static void queue_wakeup_error(int32_t err)
+{
+	uint32_t head = LOAD(&pysig_wakeup_head);
+	for (;;) {
+		if (head - LOAD(&pysig_wakeup_tail) >= PYSIG_WAKEUP_QUEUE) {
+			__atomic_fetch_add(&pysig_wakeup_dropped, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		/* On failure head is reloaded and the test above is redone. */
+		if (__atomic_compare_exchange_n(&pysig_wakeup_head, &head, head + 1, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			STORE(&pysig_wakeup_errs[head % PYSIG_WAKEUP_QUEUE], err);
+			break;
+		}
+	}
+	STORE(&pysig_is_tripped, 1);
+}
+
 /* Writes the signal number to the wakeup fd, after trip() (bpo-30038: a
  * byte written before the flags could wake a reader that then finds no flag
  * set), then pokes Main's idle eventfd if Main is waiting on it. */
@@ -85,13 +109,8 @@ static void notify(int sig)
 				__atomic_compare_exchange_n(&pysig_wakeup_fd, &fd, -1, 0,
 							    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			int full = err == EAGAIN || err == EWOULDBLOCK;
-			if (!full || LOAD(&pysig_wakeup_warn)) {
-				STORE(&pysig_wakeup_errno, err);
-				/* Make sure the next CheckSignals takes the slow
-				 * path and reports it, even if a check ran between
-				 * trip() and here. */
-				STORE(&pysig_is_tripped, 1);
-			}
+			if (!full || LOAD(&pysig_wakeup_warn))
+				queue_wakeup_error(err);
 		}
 	}
 	__atomic_fetch_sub(&pysig_wakeup_writers, 1, __ATOMIC_SEQ_CST);

@@ -24,6 +24,10 @@ import (
 // nsig is NSIG on Linux: signal numbers run from 1 to nsig-1.
 const nsig = 65
 
+// wakeupQueue is the C core's PYSIG_WAKEUP_QUEUE: how many failed wakeup
+// writes wait to be reported one by one.
+const wakeupQueue = 64
+
 // The C core's shared state, seen from Go.
 var (
 	cTripped       = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
@@ -32,14 +36,17 @@ var (
 	cWakeupFD      = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
 	cWakeupWarn    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
 	cWakeupWriters = (*int32)(unsafe.Pointer(&C.pysig_wakeup_writers))
-	cWakeupErrno   = (*int32)(unsafe.Pointer(&C.pysig_wakeup_errno))
+	cWakeupErrs    = (*[wakeupQueue]int32)(unsafe.Pointer(&C.pysig_wakeup_errs))
+	cWakeupHead    = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_head))
+	cWakeupTail    = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_tail))
+	cWakeupDropped = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_dropped))
 	cIdleFD        = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
 	cIdleWaiting   = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
 	cNudgeSig      = (*int32)(unsafe.Pointer(&C.pysig_nudge_sig))
 )
 
 func init() {
-	if C.PYSIG_NSIG != nsig || nsig != NSIG {
+	if C.PYSIG_NSIG != nsig || nsig != NSIG || C.PYSIG_WAKEUP_QUEUE != wakeupQueue {
 		panic("pysignal: handler.h and handler.go disagree on NSIG")
 	}
 }

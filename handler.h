@@ -46,9 +46,20 @@ extern int32_t pysig_wakeup_warn;
  * lets the old fd be closed. */
 extern int32_t pysig_wakeup_writers;
 
-/* errno of the last failed wakeup write that must be reported, 0 if none.
- * Go swaps it to 0 and hands it to the unraisable hook. */
-extern int32_t pysig_wakeup_errno;
+/* The failed wakeup writes that must be reported, one entry per failure
+ * (CPython's queue of pending calls, one per failure): a ring of errno
+ * values.  The handler reserves the slot head % PYSIG_WAKEUP_QUEUE (a
+ * compare-and-swap on head, refused while the ring is full), stores errno
+ * there, then sets pysig_is_tripped.  Go, on the main thread only, takes
+ * the slot at tail: a slot still 0 is reserved but not yet written, and is
+ * taken at a later check.  Go zeroes a slot before it advances tail past
+ * it.  Failures that find the ring full are counted in
+ * pysig_wakeup_dropped and reported together. */
+#define PYSIG_WAKEUP_QUEUE 64
+extern int32_t pysig_wakeup_errs[PYSIG_WAKEUP_QUEUE];
+extern uint32_t pysig_wakeup_head;
+extern uint32_t pysig_wakeup_tail;
+extern uint32_t pysig_wakeup_dropped;
 
 /* Idle notification for pysignal.Main: while pysig_idle_waiting is 1 the
  * handler also adds 1 to the eventfd pysig_idle_fd, so a main thread that

@@ -471,6 +471,42 @@ func TestWakeupWriteErrorIsReported(t *testing.T) {
 	}
 }
 
+// Each failed write is its own report, as CPython queues one pending call
+// per failure: three signals delivered before one check give three reports;
+// beyond the queue's 64 the rest are counted in one more report.
+func TestWakeupWriteErrorsReportedOneEach(t *testing.T) {
+	hook := captureUnraisable(t)
+	own(t, usr1, newRecorder())
+	own(t, usr2, newRecorder())
+	own(t, alrm, newRecorder())
+	r, _ := pipe(t, unix.O_NONBLOCK)
+	setWakeup(t, r, true)
+	must(t, onMain(func() error {
+		if err := raisePendingThenUnblock(usr1, usr2, alrm); err != nil {
+			return err
+		}
+		return CheckSignals()
+	}))
+	if reports := hook.reports(); len(reports) != 3 {
+		t.Errorf("%d reports for three failed writes, want 3: %v", len(reports), reports)
+	}
+	// Overflow the queue: on the main thread, signals sent to itself with a
+	// bare tgkill run the C handler with no check between them.
+	must(t, onMain(func() error {
+		for i := 0; i < wakeupQueue+5; i++ {
+			if err := unix.Tgkill(unix.Getpid(), unix.Gettid(), usr1); err != nil {
+				return err
+			}
+		}
+		return CheckSignals()
+	}))
+	reports := hook.reports()[3:]
+	if len(reports) != wakeupQueue+1 || !errors.Is(reports[0], unix.EBADF) ||
+		!strings.Contains(reports[wakeupQueue].Error(), "5 more failed writes") {
+		t.Errorf("%d reports (last %v), want %d EBADF and one for the 5 more", len(reports), reports[len(reports)-1], wakeupQueue+1)
+	}
+}
+
 // CPython: WakeupSocketSignalTests.test_warn_on_full_buffer.
 func TestWakeupFullBuffer(t *testing.T) {
 	for _, warn := range []bool{true, false} {

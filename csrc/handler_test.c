@@ -32,6 +32,19 @@ static int failures;
 		printf("\n");                                                  \
 	} while (0)
 
+/* take_wakeup_error takes the oldest queued wakeup-write errno, as Go
+ * does, or returns 0 when none is queued. */
+static int take_wakeup_error(void)
+{
+	uint32_t tail = pysig_wakeup_tail;
+	if (tail == pysig_wakeup_head)
+		return 0;
+	int e = pysig_wakeup_errs[tail % PYSIG_WAKEUP_QUEUE];
+	pysig_wakeup_errs[tail % PYSIG_WAKEUP_QUEUE] = 0;
+	pysig_wakeup_tail = tail + 1;
+	return e;
+}
+
 /* reset clears every flag and counter, and the wakeup settings. */
 static void reset(void)
 {
@@ -42,7 +55,9 @@ static void reset(void)
 	pysig_is_tripped = 0;
 	pysig_wakeup_fd = -1;
 	pysig_wakeup_warn = 1;
-	pysig_wakeup_errno = 0;
+	while (take_wakeup_error() != 0)
+		;
+	pysig_wakeup_dropped = 0;
 	pysig_idle_fd = -1;
 	pysig_idle_waiting = 0;
 }
@@ -150,7 +165,8 @@ static void test_errno(void)
 	raise(SIGUSR1);
 	int after = errno;
 	CHECK(after == ENOTTY, "errno is preserved across the handler (%d)", after);
-	CHECK(pysig_wakeup_errno == EBADF, "the failed write is recorded as EBADF (%d)", pysig_wakeup_errno);
+	int e = take_wakeup_error();
+	CHECK(e == EBADF, "the failed write is queued as EBADF (%d)", e);
 	CHECK(pysig_is_tripped == 1, "the pending flag is set so the error is reported");
 	pysig_restore(SIGUSR1);
 	close(p[0]);
@@ -173,10 +189,11 @@ static void test_full_pipe(void)
 		pysig_wakeup_warn = warn;
 		pysig_set(SIGUSR1, PYSIG_OURS);
 		raise(SIGUSR1);
+		int e = take_wakeup_error();
 		if (warn)
-			CHECK(pysig_wakeup_errno == EAGAIN, "full pipe, warn on: EAGAIN recorded");
+			CHECK(e == EAGAIN, "full pipe, warn on: EAGAIN queued");
 		else
-			CHECK(pysig_wakeup_errno == 0, "full pipe, warn off: nothing recorded");
+			CHECK(e == 0, "full pipe, warn off: nothing queued");
 		CHECK(pysig_tripped[SIGUSR1] == 1 && pysig_deliveries[SIGUSR1] == 1,
 		      "full pipe, warn %d: the signal still trips and counts", warn);
 		pysig_restore(SIGUSR1);
@@ -329,8 +346,9 @@ static void test_epipe(void)
 	raise(SIGPIPE);
 	CHECK(pysig_deliveries[SIGPIPE] == 1, "socket: one SIGPIPE delivery, none from send (%lu)",
 	      (unsigned long)pysig_deliveries[SIGPIPE]);
-	CHECK(pysig_wakeup_errno == EPIPE && pysig_wakeup_fd == PYSIG_WAKEUP_SOCKET(sv[0]),
-	      "socket: EPIPE recorded (%d), the fd stays installed", pysig_wakeup_errno);
+	int e = take_wakeup_error();
+	CHECK(e == EPIPE && pysig_wakeup_fd == PYSIG_WAKEUP_SOCKET(sv[0]),
+	      "socket: EPIPE queued (%d), the fd stays installed", e);
 	close(sv[0]);
 
 	reset();
@@ -340,10 +358,41 @@ static void test_epipe(void)
 	raise(SIGPIPE); /* the handler's write raises one more, then stops */
 	CHECK(pysig_deliveries[SIGPIPE] == 2, "pipe: two SIGPIPE deliveries, then quiet (%lu)",
 	      (unsigned long)pysig_deliveries[SIGPIPE]);
-	CHECK(pysig_wakeup_errno == EPIPE && pysig_wakeup_fd == -1, "pipe: EPIPE recorded (%d), the fd disabled (%d)",
-	      pysig_wakeup_errno, pysig_wakeup_fd);
+	e = take_wakeup_error();
+	CHECK(e == EPIPE && pysig_wakeup_fd == -1 && take_wakeup_error() == 0,
+	      "pipe: one EPIPE queued (%d), the fd disabled (%d)", e, pysig_wakeup_fd);
 	CHECK(pysig_wakeup_writers == 0, "no writer left counted");
 	pysig_restore(SIGPIPE);
+	close(p[1]);
+}
+
+/* 4b. The report queue: one entry per failed write, in order, until the
+ * ring is full; the rest are counted. */
+static void test_error_queue(void)
+{
+	int p[2];
+
+	reset();
+	nonblocking_pipe(p);
+	pysig_wakeup_fd = p[0]; /* EBADF on every write */
+	pysig_set(SIGUSR1, PYSIG_OURS);
+	for (int i = 0; i < 3; i++)
+		raise(SIGUSR1);
+	int n = 0;
+	while (take_wakeup_error() == EBADF)
+		n++;
+	CHECK(n == 3 && pysig_wakeup_dropped == 0, "three failures, three queued reports (%d)", n);
+	for (int i = 0; i < PYSIG_WAKEUP_QUEUE + 6; i++)
+		raise(SIGUSR1);
+	n = 0;
+	while (take_wakeup_error() == EBADF)
+		n++;
+	CHECK(n == PYSIG_WAKEUP_QUEUE && pysig_wakeup_dropped == 6,
+	      "a full ring: %d queued, %u counted as dropped", n, pysig_wakeup_dropped);
+	raise(SIGUSR1);
+	CHECK(take_wakeup_error() == EBADF && take_wakeup_error() == 0, "the ring is usable again after it wrapped");
+	pysig_restore(SIGUSR1);
+	close(p[0]);
 	close(p[1]);
 }
 
@@ -354,6 +403,7 @@ int main(void)
 	test_install();
 	test_siginterrupt();
 	test_errno();
+	test_error_queue();
 	test_full_pipe();
 	test_order();
 	test_no_nesting();
