@@ -114,8 +114,10 @@ func reportWakeupErrors() {
 	// when full: the overflow is counted and reported once.
 	if atomic.LoadUint32(cWakeupDropped) != 0 {
 		if n := atomic.SwapUint32(cWakeupDropped, 0); n != 0 {
+			e := unix.Errno(atomic.LoadInt32(cWakeupDropE))
 			reportUnraisable(&UnraisableError{Msg: wakeupErrMsg,
-				Err: fmt.Errorf("%d more failed writes, not reported one by one (%d were already queued)", n, wakeupQueue)})
+				Err: fmt.Errorf("%d more failed writes, not reported one by one (%d were already queued), the last: %w",
+					n, wakeupQueue, os.NewSyscallError("write", e))})
 		}
 	}
 }

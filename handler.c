@@ -29,6 +29,7 @@ int32_t pysig_wakeup_errs[PYSIG_WAKEUP_QUEUE];
 uint32_t pysig_wakeup_head;
 uint32_t pysig_wakeup_tail;
 uint32_t pysig_wakeup_dropped;
+int32_t pysig_wakeup_dropped_errno;
 int32_t pysig_idle_fd = -1;
 int32_t pysig_idle_waiting;
 int32_t pysig_nudge_sig;
@@ -76,6 +77,7 @@ static void queue_wakeup_error(int32_t err)
 	uint32_t head = LOAD(&pysig_wakeup_head);
 	for (;;) {
 		if (head - LOAD(&pysig_wakeup_tail) >= PYSIG_WAKEUP_QUEUE) {
+			STORE(&pysig_wakeup_dropped_errno, err);
 			__atomic_fetch_add(&pysig_wakeup_dropped, 1, __ATOMIC_SEQ_CST);
 			break;
 		}

@@ -40,6 +40,7 @@ var (
 	cWakeupHead    = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_head))
 	cWakeupTail    = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_tail))
 	cWakeupDropped = (*uint32)(unsafe.Pointer(&C.pysig_wakeup_dropped))
+	cWakeupDropE   = (*int32)(unsafe.Pointer(&C.pysig_wakeup_dropped_errno))
 	cIdleFD        = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
 	cIdleWaiting   = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
 	cNudgeSig      = (*int32)(unsafe.Pointer(&C.pysig_nudge_sig))

@@ -54,12 +54,13 @@ extern int32_t pysig_wakeup_writers;
  * the slot at tail: a slot still 0 is reserved but not yet written, and is
  * taken at a later check.  Go zeroes a slot before it advances tail past
  * it.  Failures that find the ring full are counted in
- * pysig_wakeup_dropped and reported together. */
+ * pysig_wakeup_dropped and reported together, with the last one's errno. */
 #define PYSIG_WAKEUP_QUEUE 64
 extern int32_t pysig_wakeup_errs[PYSIG_WAKEUP_QUEUE];
 extern uint32_t pysig_wakeup_head;
 extern uint32_t pysig_wakeup_tail;
 extern uint32_t pysig_wakeup_dropped;
+extern int32_t pysig_wakeup_dropped_errno; /* the last one dropped */
 
 /* Idle notification for pysignal.Main: while pysig_idle_waiting is 1 the
  * handler also adds 1 to the eventfd pysig_idle_fd, so a main thread that

@@ -502,7 +502,7 @@ func TestWakeupWriteErrorsReportedOneEach(t *testing.T) {
 	}))
 	reports := hook.reports()[3:]
 	if len(reports) != wakeupQueue+1 || !errors.Is(reports[0], unix.EBADF) ||
-		!strings.Contains(reports[wakeupQueue].Error(), "5 more failed writes") {
+		!strings.Contains(reports[wakeupQueue].Error(), "5 more failed writes") || !errors.Is(reports[wakeupQueue], unix.EBADF) {
 		t.Errorf("%d reports (last %v), want %d EBADF and one for the 5 more", len(reports), reports[len(reports)-1], wakeupQueue+1)
 	}
 }
