@@ -49,10 +49,10 @@ import (
 // Sigtimedwait, ... every function of this package that runs the PEP 475
 // loop) made by fn's goroutines return the cancellation cause promptly
 // (typically well under a millisecond; docs/design.md has measurements),
-// wherever they block: each one registers
-// its thread while it runs, and the main thread interrupts the registered
-// threads with SIGRTMAX (64), whose handler does nothing but make the call
-// fail with EINTR; the wrapper then sees the cause. Once ctx is cancelled
+// wherever they block: each one registers its thread while it runs, and the
+// main thread interrupts the registered threads with SIGRTMAX (64), whose
+// handler does nothing but make the call fail with EINTR; the wrapper then
+// sees the cause. Once ctx is cancelled
 // every wrapped call returns the cause at once, so cleanup that must still
 // do I/O uses golang.org/x/sys/unix or os directly. Signal refuses SIGRTMAX
 // (ErrReservedSignal) from then on.
