@@ -133,7 +133,9 @@ func Sigwait(set []unix.Signal) (unix.Signal, error) {
 //
 // As in CPython, a signal handled on another thread does not end it: the
 // kernel may deliver a process-directed signal to any thread. Wakeup.Sleep
-// has no such window.
+// has no such window. (Under MainContext it does end a Pause on the main
+// thread, which the C handler then interrupts too, and a Pause on fn's
+// goroutines returns the cancellation cause.)
 func Pause() error {
 	hook := traceHook.Load()
 	if _, err := attempt(hook, "pause", func() (int, error) { return result(unix.Pause()) }); err != unix.EINTR {
