@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -49,8 +50,16 @@ type benchResult struct {
 	Throughput map[string]throughput       `json:"throughput"`
 	IdleNs     float64                     `json:"check_signals_idle_ns"`
 	IdleAllocs int64                       `json:"check_signals_idle_allocs"`
-	Wrapper    map[string][3]float64       `json:"wrapper_ns_raw_wrapped_rawagain"`
+	Wrapper    map[string]wrapperCost      `json:"wrapper_overhead"`
 	Notes      []string                    `json:"notes"`
+}
+
+// wrapperCost is one wrapper's overhead run: the raw x/sys call, the
+// wrapper, then the raw call again (its A/A noise), median ns per call.
+type wrapperCost struct {
+	Raw      float64 `json:"raw_ns"`
+	Wrapped  float64 `json:"wrapped_ns"`
+	RawAgain float64 `json:"raw_again_ns"`
 }
 
 type throughput struct {
@@ -61,23 +70,29 @@ type throughput struct {
 }
 
 func benchCmd(args []string) int {
-	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	n := fs.Int("n", 10000, "latency samples per scenario and implementation")
 	idleN := fs.Int("idle-n", 200, "samples of the cross-thread-idle scenario (20 ms apart)")
 	dur := fs.Duration("for", time.Second, "how long the throughput child sends signals")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	csvOut := fs.String("csv", "", "write the raw latency samples to this CSV file")
+	benchstatOut := fs.String("benchstat", "", "write the results in Go's benchmark format, for benchstat, to this file")
+	check := fs.Bool("check", false, "exit 1 if a goal is missed, or cannot be told from this run's noise")
 	python := fs.String("python", "python3", "CPython to compare with (skipped if not found)")
 	script := fs.String("cpython-script", "bench/cpython_latency.py", "the CPython side of the benchmark")
 	floor := fs.String("floor", "build/latency_floor", "the C floor program (make bench builds it)")
 	osProg := fs.String("ossignal", "build/ossignal_latency", "the os/signal program (make bench builds it)")
 	senderLib := fs.String("sender-lib", "build/libbenchsender.so", "the shared sender as a library, for CPython (make bench builds it)")
-	fs.Parse(args)
-	if *n < 100 || *idleN < 0 || *dur <= 0 {
-		fmt.Fprintln(os.Stderr, "pysig bench: -n must be at least 100, -idle-n at least 0 and -for positive")
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
-	r := &benchResult{Samples: *n, Latency: map[string]latencies{}, Throughput: map[string]throughput{}, Wrapper: map[string][3]float64{}}
+	if *n < 100 || *idleN < 0 || *dur <= 0 {
+		return usageError(fs, "-n must be at least 100, -idle-n at least 0 and -for positive")
+	}
+	if code, ok := checkOutputs(fs, map[string]string{"json": *jsonOut, "csv": *csvOut, "benchstat": *benchstatOut}); !ok {
+		return code
+	}
+	r := &benchResult{Samples: *n, Latency: map[string]latencies{}, Throughput: map[string]throughput{}, Wrapper: map[string]wrapperCost{}}
 	r.Machine = machine()
 	steps := []struct {
 		what string
@@ -103,7 +118,7 @@ func benchCmd(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "\r%50s\r", "")
 	r.summarise()
-	r.print()
+	notMet := r.print()
 	if *jsonOut != "" {
 		if err := writeJSON(*jsonOut, r); err != nil {
 			fmt.Fprintln(os.Stderr, "pysig bench:", err)
@@ -115,6 +130,16 @@ func benchCmd(args []string) int {
 			fmt.Fprintln(os.Stderr, "pysig bench:", err)
 			return 1
 		}
+	}
+	if *benchstatOut != "" {
+		if err := writeBenchstat(*benchstatOut, r); err != nil {
+			fmt.Fprintln(os.Stderr, "pysig bench:", err)
+			return 1
+		}
+	}
+	if *check && notMet > 0 {
+		fmt.Fprintf(os.Stderr, "pysig bench: -check: %d goal(s) not met\n", notMet)
+		return 1
 	}
 	return 0
 }
@@ -339,14 +364,15 @@ func (r *benchResult) flood(impl string, dur time.Duration) error {
 
 // floodCmd is the throughput child: kill(pid, sig) as fast as it can.
 func floodCmd(args []string) int {
-	fs := flag.NewFlagSet("flood", flag.ExitOnError)
+	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
 	pid := fs.Int("pid", 0, "target process")
 	sig := fs.Int("sig", int(pySig), "signal number")
 	dur := fs.Duration("for", time.Second, "how long")
-	fs.Parse(args)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
 	if *pid <= 0 {
-		fmt.Fprintln(os.Stderr, "pysig flood: -pid is required")
-		return 2
+		return usageError(fs, "-pid is required")
 	}
 	var n int64
 	end := time.Now().Add(*dur)
@@ -407,7 +433,7 @@ func (r *benchResult) wrappers() {
 		for k := range v {
 			slices.Sort(v[k])
 		}
-		r.Wrapper[pr.name] = [3]float64{v[0][3], v[1][3], v[2][3]}
+		r.Wrapper[pr.name] = wrapperCost{v[0][3], v[1][3], v[2][3]}
 	}
 }
 
@@ -430,7 +456,8 @@ var impls = []string{"pysignal", "os/signal", "CPython", "C floor"}
 // while the main thread waits), cross-thread-idle (the same, 20 ms apart).
 var scenarios = []string{"same-thread", "cross-thread", "cross-thread-idle"}
 
-func (r *benchResult) print() {
+// print writes the report and returns how many goals were not met.
+func (r *benchResult) print() (notMet int) {
 	fmt.Printf("pysig bench: %d samples per latency scenario; %s\n\n", r.Samples, r.Machine)
 	fmt.Printf("%-30s %11s %11s %11s %11s %11s %11s %11s\n", "scenario", "pysignal", "os/signal", "CPython", "C floor", "py÷floor", "py÷CPython", "os/sig÷py")
 	for _, scen := range scenarios {
@@ -477,10 +504,10 @@ func (r *benchResult) print() {
 	for _, name := range []string{"read", "write", "poll(0)"} {
 		w := r.Wrapper[name]
 		fmt.Printf("%-27s raw %6.0f ns, wrapped %6.0f ns: %+5.1f %% (raw vs raw again: %+5.1f %%)\n",
-			"wrapper overhead "+name, w[0], w[1], 100*(w[1]-w[0])/w[0], 100*(w[2]-w[0])/w[0])
+			"wrapper overhead "+name, w.Raw, w.Wrapped, 100*(w.Wrapped-w.Raw)/w.Raw, 100*(w.RawAgain-w.Raw)/w.Raw)
 	}
 	fmt.Println()
-	r.goals()
+	notMet = r.goals()
 	fmt.Println()
 	for _, scen := range scenarios {
 		for _, impl := range impls {
@@ -492,15 +519,18 @@ func (r *benchResult) print() {
 	for _, n := range r.Notes {
 		fmt.Println("note:", n)
 	}
+	return notMet
 }
 
-// goals prints the issue's goals, each judged on ratios from this run.
-func (r *benchResult) goals() {
+// goals prints the issue's goals, each judged on ratios from this run, and
+// returns how many are missed or lost in the noise.
+func (r *benchResult) goals() (notMet int) {
 	py, osg, cpy, fl := r.Summary["pysignal"], r.Summary["os/signal"], r.Summary["CPython"], r.Summary["C floor"]
 	check := func(what string, ok bool, have string) {
 		mark := "met   "
 		if !ok {
 			mark = "MISSED"
+			notMet++
 		}
 		fmt.Printf("  [%s] %-52s %s\n", mark, what, have)
 	}
@@ -534,10 +564,19 @@ func (r *benchResult) goals() {
 	}
 	for _, name := range []string{"read", "write", "poll(0)"} {
 		w := r.Wrapper[name]
-		d := 100 * (w[1] - w[0]) / w[0]
-		noise := 100 * (w[2] - w[0]) / w[0]
-		check("wrapper overhead ≤ 2 % ("+name+")", d <= 2, fmt.Sprintf("%+.1f %% (A/A noise %+.1f %%)", d, noise))
+		d := 100 * (w.Wrapped - w.Raw) / w.Raw
+		noise := 100 * (w.RawAgain - w.Raw) / w.Raw
+		what, have := "wrapper overhead ≤ 2 % ("+name+")", fmt.Sprintf("%+.1f %% (A/A noise %+.1f %%)", d, noise)
+		if d <= 2 && d+math.Abs(noise) > 2 {
+			// Met, but the raw call measured against itself moved as much:
+			// this run cannot tell.
+			fmt.Printf("  [%s] %-52s %s\n", "noise ", what, have)
+			notMet++
+			continue
+		}
+		check(what, d <= 2, have)
 	}
+	return notMet
 }
 
 func pick(s stats, q string) int64 {

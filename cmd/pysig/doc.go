@@ -8,5 +8,11 @@
 //	              wakeup-fd loop, with real signals; race -all maps every
 //	              wrapper's race window with sigtest.
 //	pysig trace   the PEP 475 loop's phases as a live timeline.
-//	pysig bench   pysignal against os/signal, CPython and the C floor.
+//	pysig bench   pysignal against os/signal, CPython and the C floor
+//	              (-json, -csv, -benchstat; -check fails on a missed goal).
+//	pysig version the module version and build information.
+//
+// Exit status: 0 on success and for -h, 1 when a command fails (or, with
+// bench -check, a goal is missed), 2 for a usage error, reported before any
+// work starts (bad flags, stray arguments, unwritable output paths).
 package main

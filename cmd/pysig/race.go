@@ -43,7 +43,7 @@ type raceConfig struct {
 }
 
 func raceCmd(args []string) int {
-	fs := flag.NewFlagSet("race", flag.ExitOnError)
+	fs := flag.NewFlagSet("race", flag.ContinueOnError)
 	var c raceConfig
 	fs.IntVar(&c.trials, "n", 300, "trials per loop")
 	fs.StringVar(&c.inject, "inject", "", "inject at a fixed phase through the trace hook instead: enter or exit")
@@ -54,17 +54,20 @@ func raceCmd(args []string) int {
 	all := fs.Bool("all", false, "instead: explore every wrapper with sigtest, naive and through a Wakeup, as one table")
 	bound := fs.Duration("bound", sigtest.DefaultBound, "with -all: how late a handler may run")
 	verbose := fs.Bool("v", false, "with -all: each exploration's table too")
-	fs.Parse(args)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
 	if *all {
 		return raceAllCmd(fs, c.peer, *bound, *verbose)
 	}
 	if c.trials < 1 || c.spread <= 0 || c.peer <= 0 || c.work < 0 {
-		fmt.Fprintln(os.Stderr, "pysig race: -n, -spread and -peer must be positive, -work not negative")
-		return 2
+		return usageError(fs, "-n, -spread and -peer must be positive, -work not negative")
 	}
 	if c.inject != "" && c.inject != "enter" && c.inject != "exit" {
-		fmt.Fprintf(os.Stderr, "pysig race: -inject %q: want enter or exit\n", c.inject)
-		return 2
+		return usageError(fs, "-inject %q: want enter or exit", c.inject)
+	}
+	if code, ok := checkOutputs(fs, map[string]string{"csv": c.csv}); !ok {
+		return code
 	}
 	var samples []sample
 	var err error

@@ -3,16 +3,11 @@
 package main
 
 import (
-	"os"
 	"testing"
 	"time"
 
 	"github.com/pysignal/pysignal"
 )
-
-// The tests that explore run on a goroutine while the main thread serves
-// pysignal.Call, as the command does.
-func TestMain(m *testing.M) { os.Exit(pysignal.Main(m.Run)) }
 
 // The map's claim: every naive wrapper is late exactly at its call's enter
 // point, and no point is late through a Wakeup. The peer answers after

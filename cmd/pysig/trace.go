@@ -18,12 +18,13 @@ import (
 // EINTR, handler, retry), then one injected into the race window (after the
 // retry's check, before the call blocks), then the peer's write.
 func traceCmd(args []string) int {
-	fs := flag.NewFlagSet("trace", flag.ExitOnError)
+	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
 	gap := fs.Duration("gap", 50*time.Millisecond, "time between events")
-	fs.Parse(args)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
 	if *gap <= 0 {
-		fmt.Fprintln(os.Stderr, "pysig trace: -gap must be positive")
-		return 2
+		return usageError(fs, "-gap must be positive")
 	}
 	var err error
 	pysignal.Call(func() {
