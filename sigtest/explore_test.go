@@ -423,6 +423,10 @@ func TestCheck(t *testing.T) {
 	if rep := sigtest.Check(&failed, nil, sigtest.Options{}); rep != nil || len(failed.fatal) != 1 {
 		t.Errorf("Check(nil): report %v, Fatalf calls %q; want nil and one", rep, failed.fatal)
 	}
+	var none *sigtest.Report // what Check returns when Explore fails: safe to use
+	if none.Late() != nil || none.Worst() != 0 || none.String() == "" {
+		t.Errorf("a nil Report: Late %v, Worst %v, String %q", none.Late(), none.Worst(), none.String())
+	}
 }
 
 // After an EINTR the loop checks, then retries: a signal at the check or

@@ -9,8 +9,12 @@ import (
 	"github.com/pysignal/pysignal"
 )
 
-// Late returns the late results, in order (none: nil).
+// Late returns the late results, in order (none: nil). A nil Report has
+// none.
 func (r *Report) Late() []Result {
+	if r == nil {
+		return nil
+	}
 	var late []Result
 	for _, res := range r.Results {
 		if res.Late {
@@ -23,6 +27,9 @@ func (r *Report) Late() []Result {
 // Worst returns the longest delay of all points (0 with no points).
 func (r *Report) Worst() time.Duration {
 	var worst time.Duration
+	if r == nil {
+		return 0
+	}
 	for _, res := range r.Results {
 		worst = max(worst, res.Delay)
 	}
@@ -31,6 +38,9 @@ func (r *Report) Worst() time.Duration {
 
 // String is a readable table: one line per point, late ones marked.
 func (r *Report) String() string {
+	if r == nil {
+		return "sigtest: no report"
+	}
 	var sb strings.Builder
 	if len(r.Results) == 0 {
 		fmt.Fprintf(&sb, "sigtest: no points (fn made no wrapped system call)\n")
