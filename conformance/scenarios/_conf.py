@@ -32,12 +32,10 @@ def fmt(v):
         return str(int(v))
     if isinstance(v, bytes):
         return " ".join(str(b) for b in v) if v else "(none)"
+    if isinstance(v, signal.Handlers):
+        return v.name
     if callable(v) and hasattr(v, "__name__"):
         return v.__name__
-    if v == signal.SIG_DFL:
-        return "SIG_DFL"
-    if v == signal.SIG_IGN:
-        return "SIG_IGN"
     return str(v)
 
 

@@ -1,0 +1,86 @@
+//go:build linux && cgo
+
+package conformance
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pysignal/pysignal"
+)
+
+func init() { scenarios["timers"] = timers }
+
+func timers(o *out) {
+	o.line("ITIMER_*", []int{pysignal.ItimerReal, pysignal.ItimerVirtual, pysignal.ItimerProf})
+	must(sig(alrm, pysignal.Ignore))
+	prev, _ := pysignal.Alarm(5)
+	o.line("alarm(5) previous", prev)
+	prev, _ = pysignal.Alarm(0)
+	o.line("alarm(0) previous", prev)
+	_, err := pysignal.Alarm(1<<32 + 1)
+	o.attempt("alarm(2**32+1)", err)
+	prev, _ = pysignal.Alarm(0)
+	o.line("alarm(0) after the refusal", prev)
+	for _, left := range []time.Duration{2400 * time.Millisecond, 2600 * time.Millisecond, 200 * time.Millisecond, 1500 * time.Nanosecond} {
+		_, _, err := pysignal.Setitimer(pysignal.ItimerReal, left, 0)
+		must(err)
+		prev, _ = pysignal.Alarm(0)
+		o.line(fmt.Sprintf("alarm(0) with %s s left", pyG(left)), prev)
+	}
+	for _, iv := range []struct {
+		repr string
+		d    time.Duration
+	}{{"1e-09", 1}, {"1e-06", time.Microsecond}, {"1.5e-06", 1500}, {"0.25", 250 * time.Millisecond}, {"3.0000001", 3*time.Second + 100}} {
+		_, _, err := pysignal.Setitimer(pysignal.ItimerReal, 100*time.Second, iv.d)
+		must(err)
+		_, got, _ := pysignal.Getitimer(pysignal.ItimerReal)
+		o.line(fmt.Sprintf("interval %s getitimer µs", iv.repr), got.Microseconds())
+	}
+	oldV, oldI, _ := pysignal.Setitimer(pysignal.ItimerReal, 0, 0)
+	o.line("setitimer(0) old interval µs", oldI.Microseconds())
+	o.line("setitimer(0) old value in (99.9, 100]", oldV > 99900*time.Millisecond && oldV <= 100*time.Second)
+	v, i, _ := pysignal.Getitimer(pysignal.ItimerReal)
+	o.line("getitimer after disarm", pyFloat(v)+" "+pyFloat(i))
+	_, _, err = pysignal.Setitimer(pysignal.ItimerVirtual, 1, 0)
+	must(err)
+	v, _, _ = pysignal.Getitimer(pysignal.ItimerVirtual)
+	o.line("setitimer(VIRTUAL, 1ns) armed", v > 0)
+	pysignal.Setitimer(pysignal.ItimerVirtual, 0, 0)
+	for _, which := range []int{-1, 3, 7} {
+		_, _, err := pysignal.Setitimer(which, time.Second, 0)
+		o.attempt(fmt.Sprintf("setitimer(%d, 1)", which), err)
+		_, _, err = pysignal.Getitimer(which)
+		o.attempt(fmt.Sprintf("getitimer(%d)", which), err)
+	}
+	_, _, err = pysignal.Setitimer(pysignal.ItimerReal, -time.Second, 0)
+	o.attempt("setitimer(REAL, -1)", err)
+	_, _, err = pysignal.Setitimer(pysignal.ItimerReal, time.Second, -time.Second)
+	o.attempt("setitimer(REAL, 1, -1)", err)
+	v, i, _ = pysignal.Getitimer(pysignal.ItimerReal)
+	o.line("getitimer after refusals", pyFloat(v)+" "+pyFloat(i))
+}
+
+// pyG formats seconds as Python's %g does for the values used here.
+func pyG(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'g', 6, 64) }
+
+// pyFloat formats seconds as Python's repr of a float.
+func pyFloat(d time.Duration) string {
+	s := strconv.FormatFloat(d.Seconds(), 'g', -1, 64)
+	if !containsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+func containsAny(s, chars string) bool {
+	for _, c := range chars {
+		for _, d := range s {
+			if c == d {
+				return true
+			}
+		}
+	}
+	return false
+}
