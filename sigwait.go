@@ -50,6 +50,9 @@ func (r *rawSiginfo) decode() SigInfo {
 func kernelSigset(sigs []unix.Signal) (unix.Sigset_t, error) {
 	var set unix.Sigset_t
 	for _, sig := range sigs {
+		if sig < 1 || sig >= nsig { // CPython: ValueError, however large
+			return set, fmt.Errorf("%w: %d in the set", ErrInvalidSignal, int(sig))
+		}
 		if err := checkOwnable(sig); err != nil {
 			return set, err
 		}
