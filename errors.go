@@ -20,7 +20,8 @@ var (
 	// ErrReservedSignal: the Go runtime needs this signal (SIGURG for
 	// preemption, SIGPROF for profiling, the synchronous faults SIGSEGV,
 	// SIGBUS, SIGFPE, SIGILL, SIGTRAP, and glibc's internal 32 and 33), so
-	// the package refuses to take it. CPython has no counterpart.
+	// the package refuses to take it; so is SIGRTMAX (64) once MainContext
+	// interrupts blocked calls with it. CPython has no counterpart.
 	ErrReservedSignal = errors.New("pysignal: signal is reserved for the Go runtime")
 
 	// ErrInvalidHandler: the handler is nil (CPython's TypeError "signal

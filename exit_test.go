@@ -49,6 +49,9 @@ func finish(t *testing.T, cmd *exec.Cmd, onLine func(line string, p *os.Process,
 	t.Helper()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	// Under the race detector a child exiting with status 0 would sleep
+	// 1 s first (GORACE's atexit_sleep_ms).
+	cmd.Env = append(cmd.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
 	stdinR, stdinW, err := os.Pipe()

@@ -5,6 +5,7 @@ package pysignal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -68,6 +69,10 @@ import (
 // its error comes out of the wrapped call, for fn to handle. A signal that
 // lands just before such a call blocks still waits for the call (the race
 // window of docs/race-windows.md); Wakeup's methods have none.
+//
+// If the program set a handler for SIGRTMAX with Signal before calling
+// MainContext, MainContext ends the process through Exit with an error
+// saying so, rather than take the signal from under it.
 //
 // MainContext panics where Main does (not on the main thread, Main already
 // running, Goexit in fn or on the main thread).
@@ -134,6 +139,9 @@ var interruptOwned atomic.Bool
 var cancelCause atomic.Pointer[error]
 
 func ownInterruptSignal() error {
+	if loadHandler(interruptSignal) != nil {
+		return fmt.Errorf("pysignal.MainContext: SIGRTMAX (%d) has a handler set with Signal; MainContext needs it to interrupt blocked calls (Release it first)", int(interruptSignal))
+	}
 	if err := setNudgeHandler(interruptSignal); err != nil {
 		return err
 	}

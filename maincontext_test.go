@@ -122,6 +122,13 @@ func init() {
 		fmt.Println("queued nudges:", queued)
 		return nil
 	})
+	mainThreadChildren["mc-sigrtmax-taken"] = func() {
+		if _, err := Signal(interruptSignal, HandlerFunc(func(unix.Signal) error { return nil })); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(5)
+		}
+		MainContext(func(ctx context.Context) error { return nil })
+	}
 	mainThreadChildren["mc-sigrtmax-reserved"] = mc(func(ctx context.Context) error {
 		var err error
 		Call(func() { _, err = Signal(interruptSignal, HandlerFunc(func(unix.Signal) error { return nil })) })
@@ -375,9 +382,14 @@ func BenchmarkReadUnderMainContext(b *testing.B) {
 
 // MainContext owns SIGRTMAX: Signal refuses it rather than let a handler
 // break the interruption of blocked calls.
+// A program that already owns SIGRTMAX is told so, not robbed of it.
 func TestMainContextReservesSIGRTMAX(t *testing.T) {
 	if got := runChildToEnd(t, "mc-sigrtmax-reserved"); got.String() != "exit status 0" {
 		t.Errorf("child ended with %v, stderr %q", got, got.stderr)
+	}
+	got := runChildToEnd(t, "mc-sigrtmax-taken")
+	if got.String() != "exit status 1" || !strings.Contains(got.lastLine(), "SIGRTMAX (64) has a handler set with Signal") {
+		t.Errorf("with SIGRTMAX taken, the child ended with %v, stderr %q; want exit status 1 and the reason", got, got.stderr)
 	}
 }
 
