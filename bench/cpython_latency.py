@@ -57,10 +57,13 @@ def cross_thread(n, pace_ns, r):
     now = time.time_ns  # CLOCK_REALTIME, as the sender's timestamp
     if lib.bench_start(n, signal.SIGUSR1, ctypes.c_long(pace_ns)) != 0:
         sys.exit("cpython_latency: cannot start the sender")
-    for _ in range(n):
-        before = handled
-        while handled == before:
-            select.select([r], [], [])
+    base = handled
+    for i in range(n):
+        # Count, do not compare with the value before the wait: under load
+        # the signal can arrive (and the handler run) before this line.
+        while handled < base + i + 1:
+            if not select.select([r], [], [], 10)[0] and handled < base + i + 1:
+                sys.exit("cpython_latency: no signal within 10 s")
             try:
                 os.read(r, 4096)
             except BlockingIOError:

@@ -57,8 +57,13 @@ static int cross(int64_t *out, int n, long pace_ns, int r)
 	for (int i = 0; i < n; i++) {
 		struct pollfd pfd = {r, POLLIN, 0};
 		unsigned char buf[64];
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		int ready;
+		while ((ready = poll(&pfd, 1, 10000)) < 0 && errno == EINTR)
 			;
+		if (ready == 0) {
+			fprintf(stderr, "latency_floor: no signal within 10 s\n");
+			exit(1);
+		}
 		while (read(r, buf, sizeof buf) > 0)
 			;
 		out[i] = bench_now() - __atomic_load_n(&bench_sent_at, __ATOMIC_SEQ_CST);

@@ -43,15 +43,17 @@ const (
 type latencies map[string][]int64 // scenario -> samples in ns
 
 type benchResult struct {
-	Machine    string                      `json:"machine"`
-	Samples    int                         `json:"samples"`
-	Latency    map[string]latencies        `json:"-"` // impl -> scenario -> samples
-	Summary    map[string]map[string]stats `json:"latency"`
-	Throughput map[string]throughput       `json:"throughput"`
-	IdleNs     float64                     `json:"check_signals_idle_ns"`
-	IdleAllocs int64                       `json:"check_signals_idle_allocs"`
-	Wrapper    map[string]wrapperCost      `json:"wrapper_overhead"`
-	Notes      []string                    `json:"notes"`
+	Machine    string                        `json:"machine"`
+	Samples    int                           `json:"samples"`
+	Rounds     int                           `json:"rounds"`
+	Latency    map[string]latencies          `json:"-"` // impl -> scenario -> samples
+	Summary    map[string]map[string]stats   `json:"latency"`
+	RoundP50   map[string]map[string][]int64 `json:"latency_p50_per_round_ns"`
+	Throughput map[string]throughput         `json:"throughput"`
+	IdleNs     float64                       `json:"check_signals_idle_ns"`
+	IdleAllocs int64                         `json:"check_signals_idle_allocs"`
+	Wrapper    map[string]wrapperCost        `json:"wrapper_overhead"`
+	Notes      []string                      `json:"notes"`
 }
 
 // wrapperCost is one wrapper's overhead run: the raw x/sys call, the
@@ -83,27 +85,45 @@ func benchCmd(args []string) int {
 	floor := fs.String("floor", "build/latency_floor", "the C floor program (make bench builds it)")
 	osProg := fs.String("ossignal", "build/ossignal_latency", "the os/signal program (make bench builds it)")
 	senderLib := fs.String("sender-lib", "build/libbenchsender.so", "the shared sender as a library, for CPython (make bench builds it)")
+	rounds := fs.Int("rounds", 5, "latency rounds, each running every implementation back to back on its share of the samples, so that the machine's drift hits all alike")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if *n < 100 || *idleN < 0 || *dur <= 0 {
-		return usageError(fs, "-n must be at least 100, -idle-n at least 0 and -for positive")
+	if *n < 100 || *idleN < 0 || *dur <= 0 || *rounds < 1 || *n/(*rounds) < 20 {
+		return usageError(fs, "-n must be at least 100, -idle-n at least 0, -for positive, -rounds at least 1 with at least 20 samples per round")
 	}
 	if code, ok := checkOutputs(fs, map[string]string{"json": *jsonOut, "csv": *csvOut, "benchstat": *benchstatOut}); !ok {
 		return code
 	}
-	r := &benchResult{Samples: *n, Latency: map[string]latencies{}, Throughput: map[string]throughput{}, Wrapper: map[string]wrapperCost{}}
+	per, idlePer := *n / *rounds, *idleN / *rounds
+	r := &benchResult{Samples: per * *rounds, Rounds: *rounds, RoundP50: map[string]map[string][]int64{}, Latency: map[string]latencies{}, Throughput: map[string]throughput{}, Wrapper: map[string]wrapperCost{}}
 	r.Machine = machine()
 	steps := []struct {
 		what string
 		run  func() error
 	}{
-		{"pysignal same-thread", func() error { return r.record("pysignal", "same-thread")(pySameThread(*n)) }},
-		{"pysignal cross-thread", func() error { return r.record("pysignal", "cross-thread")(pyCrossThread(*n, pace)) }},
-		{"pysignal cross-thread-idle", func() error { return r.record("pysignal", "cross-thread-idle")(pyCrossThread(*idleN, idlePace)) }},
-		{"os/signal", func() error { return r.external("os/signal", *osProg, "", *n, *idleN) }},
-		{"CPython", func() error { return r.external("CPython", *python, *script, *n, *idleN, *senderLib) }},
-		{"C floor", func() error { return r.external("C floor", *floor, "", *n, *idleN) }},
+		{"latency", func() error {
+			for round := 1; round <= *rounds; round++ {
+				for _, l := range []struct {
+					what string
+					run  func() error
+				}{
+					{"pysignal same-thread", func() error { return r.record("pysignal", "same-thread")(pySameThread(per)) }},
+					{"pysignal cross-thread", func() error { return r.record("pysignal", "cross-thread")(pyCrossThread(per, pace)) }},
+					{"pysignal cross-thread, Main", func() error { return r.record("pysignal", "cross-thread, Main")(pyMainIdle(per, pace)) }},
+					{"pysignal cross-thread-idle", func() error { return r.record("pysignal", "cross-thread-idle")(pyCrossThread(idlePer, idlePace)) }},
+					{"os/signal", func() error { return r.external("os/signal", *osProg, "", per, idlePer) }},
+					{"CPython", func() error { return r.external("CPython", *python, *script, per, idlePer, *senderLib) }},
+					{"C floor", func() error { return r.external("C floor", *floor, "", per, idlePer) }},
+				} {
+					fmt.Fprintf(os.Stderr, "\r[latency round %d/%d] %-30s", round, *rounds, l.what)
+					if err := l.run(); err != nil {
+						return fmt.Errorf("%s: %w", l.what, err)
+					}
+				}
+			}
+			return nil
+		}},
 		{"pysignal throughput", func() error { return r.flood("pysignal", *dur) }},
 		{"os/signal throughput", func() error { return r.flood("os/signal", *dur) }},
 		{"idle CheckSignals", func() error { r.idle(); return nil }},
@@ -154,10 +174,15 @@ func (r *benchResult) add(impl, scenario string, samples []int64, err error) err
 	if err != nil {
 		return err
 	}
+	if len(samples) == 0 {
+		return nil
+	}
 	if r.Latency[impl] == nil {
 		r.Latency[impl] = latencies{}
+		r.RoundP50[impl] = map[string][]int64{}
 	}
-	r.Latency[impl][scenario] = samples
+	r.Latency[impl][scenario] = append(r.Latency[impl][scenario], samples...)
+	r.RoundP50[impl][scenario] = append(r.RoundP50[impl][scenario], summarize(samples).P50)
 	return nil
 }
 
@@ -192,6 +217,43 @@ func pySameThread(n int) ([]int64, error) {
 		}
 	})
 	return out, err
+}
+
+// pyMainIdle is the cross-thread scenario with the main thread idle in
+// Main's loop (asleep on its eventfd) rather than in Wakeup.Wait: the
+// handler Main runs notes the time, as its last act, and lets the sender go
+// on. This goroutine only waits for the last sample.
+func pyMainIdle(n int, pace time.Duration) ([]int64, error) {
+	out := make([]int64, 0, n)
+	done := make(chan struct{})
+	var old pysignal.Handler
+	var err error
+	pysignal.Call(func() {
+		old, err = pysignal.Signal(pySig, pysignal.HandlerFunc(func(unix.Signal) error {
+			out = append(out, time.Now().UnixNano()-benchsender.SentAt())
+			if len(out) == n {
+				close(done)
+			}
+			benchsender.Ack()
+			return nil
+		}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer pysignal.Call(func() { restore(pySig, old) })
+	if err := benchsender.Start(n, pySig, pace); err != nil {
+		return nil, err
+	}
+	defer benchsender.Stop()
+	select {
+	case <-done:
+	case <-time.After(time.Duration(n)*pace + 30*time.Second):
+		return nil, errors.New("the handlers run by Main did not all run within the deadline")
+	}
+	var res []int64
+	pysignal.Call(func() { res = slices.Clone(out) }) // out belongs to the main thread
+	return res, nil
 }
 
 // pyCrossThread measures pysignal across threads: the shared sender thread
@@ -453,12 +515,13 @@ var impls = []string{"pysignal", "os/signal", "CPython", "C floor"}
 
 // The latency scenarios: same-thread (raise to self, handler run, control
 // back), cross-thread (the shared sender kill()s the process every 200 µs
-// while the main thread waits), cross-thread-idle (the same, 20 ms apart).
-var scenarios = []string{"same-thread", "cross-thread", "cross-thread-idle"}
+// while the main thread waits in Wakeup.Wait, or for pysignal also idle in
+// Main's loop), cross-thread-idle (Wakeup.Wait again, 20 ms apart).
+var scenarios = []string{"same-thread", "cross-thread", "cross-thread, Main", "cross-thread-idle"}
 
 // print writes the report and returns how many goals were not met.
 func (r *benchResult) print() (notMet int) {
-	fmt.Printf("pysig bench: %d samples per latency scenario; %s\n\n", r.Samples, r.Machine)
+	fmt.Printf("pysig bench: %d samples per latency scenario, in %d rounds that run every implementation back to back; %s\n\n", r.Samples, r.Rounds, r.Machine)
 	fmt.Printf("%-30s %11s %11s %11s %11s %11s %11s %11s\n", "scenario", "pysignal", "os/signal", "CPython", "C floor", "py÷floor", "py÷CPython", "os/sig÷py")
 	for _, scen := range scenarios {
 		for _, q := range []string{"p50", "p90", "p99", "max"} {
@@ -475,6 +538,26 @@ func (r *benchResult) print() (notMet int) {
 				ratio(py, r.Summary["CPython"][scen], q), ratio(r.Summary["os/signal"][scen], py, q))
 		}
 	}
+	fmt.Println("p50 ratios per round (each round runs every implementation back to back):")
+	for _, scen := range scenarios {
+		for _, other := range []string{"C floor", "CPython"} {
+			py, ot := r.RoundP50["pysignal"][scen], r.RoundP50[other][scen]
+			if len(py) == 0 || len(py) != len(ot) {
+				continue
+			}
+			var rs []float64
+			for i := range py {
+				rs = append(rs, float64(py[i])/float64(ot[i]))
+			}
+			line := ""
+			for _, x := range rs {
+				line += fmt.Sprintf(" %.2f", x)
+			}
+			slices.Sort(rs)
+			fmt.Printf("  %-20s pysignal÷%-8s%s  (median %.2f)\n", scen, other, line, rs[len(rs)/2])
+		}
+	}
+	fmt.Println()
 	for _, what := range []string{"sent", "handler runs", "C deliveries", "sent per handler run", "CPU seconds"} {
 		fmt.Printf("%-27s", "throughput: "+what)
 		for _, impl := range impls {
