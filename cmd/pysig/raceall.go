@@ -623,19 +623,14 @@ func raceAllCmd(fs *flag.FlagSet, peer, bound time.Duration, verbose bool) int {
 			bad = append(bad, "-"+f.Name)
 		}
 	})
-	switch {
-	case len(bad) > 0:
-		fmt.Fprintf(os.Stderr, "pysig race -all: %s: only for the sampling run (with -all: -peer, -bound, -v)\n", strings.Join(bad, ", "))
-		return 2
-	case fs.NArg() > 0:
-		fmt.Fprintf(os.Stderr, "pysig race -all: unexpected arguments %q\n", fs.Args())
-		return 2
-	case !peerSet:
+	if len(bad) > 0 {
+		return usageError(fs, "%s: only for the sampling run (with -all: -peer, -bound, -v)", strings.Join(bad, ", "))
+	}
+	if !peerSet {
 		peer = 50 * time.Millisecond
 	}
 	if peer <= 0 || bound <= 0 || peer <= bound {
-		fmt.Fprintf(os.Stderr, "pysig race -all: -peer (%v) and -bound (%v) must be positive, -peer longer than -bound (or every point is prompt)\n", peer, bound)
-		return 2
+		return usageError(fs, "-all: -peer (%v) and -bound (%v) must be positive, -peer longer than -bound (or no point can be late)", peer, bound)
 	}
 	if err := raceAll(peer, bound, verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "pysig race -all:", err)

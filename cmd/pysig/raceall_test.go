@@ -3,6 +3,11 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,5 +45,30 @@ func TestRaceAllMap(t *testing.T) {
 	}
 	if wakeups != 11 {
 		t.Errorf("%d wrappers explored through a Wakeup, want 11", wakeups)
+	}
+}
+
+// race -all refuses the sampling run's flags and bounds that cannot show a
+// late point, with exit status 2, before any work.
+func TestRaceAllUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"race", "-all", "-n", "3"}, "-n: only for the sampling run"},
+		{[]string{"race", "-all", "-inject", "enter", "-csv", "x.csv"}, "-csv, -inject: only for the sampling run"},
+		{[]string{"race", "-all", "-peer", "5ms"}, "-peer longer than -bound"},
+		{[]string{"race", "-all", "-bound", "0s"}, "must be positive"},
+		{[]string{"race", "-all", "extra"}, `unexpected argument "extra"`},
+	} {
+		cmd := exec.Command(os.Args[0], c.args...)
+		cmd.Env = append(os.Environ(), "PYSIG_AS_MAIN=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), c.err) {
+			t.Errorf("pysig %s: %v, stderr %q; want exit status 2 and %q", strings.Join(c.args, " "), err, stderr.String(), c.err)
+		}
 	}
 }
