@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -386,5 +387,43 @@ func TestHookInstalledFollowsRestore(t *testing.T) {
 	restore()
 	if hookInstalled() {
 		t.Error("after restoring the default, hookInstalled says yes")
+	}
+}
+
+// The case: a handler that makes a wrapped blocking call under a
+// stream of its own signal re-enters itself at every signal (each EINTR runs
+// the check, which runs the handler). The nesting stops at MaxHandlerNesting
+// with ErrRecursion, which unwinds every level out to the first call.
+func TestHandlerNestingUnderAStormIsBounded(t *testing.T) {
+	errUnbounded := errors.New("nesting not bounded")
+	depth, deepest := 0, 0 // main thread only
+	var stop atomic.Bool
+	own(t, alrm, HandlerFunc(func(unix.Signal) error {
+		if stop.Load() {
+			return nil
+		}
+		depth++
+		defer func() { depth-- }()
+		deepest = max(deepest, depth)
+		if depth > 3*MaxHandlerNesting {
+			return errUnbounded
+		}
+		return Sleep(time.Second) // the next SIGALRM interrupts it, and re-enters
+	}))
+	iv := unix.NsecToTimeval(int64(100 * time.Microsecond))
+	_, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Interval: iv, Value: iv})
+	must(t, err)
+	err = onMain(func() error {
+		defer unix.Setitimer(unix.ItimerReal, unix.Itimerval{})
+		defer stop.Store(true) // on the main thread: no handler run writes depth after
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+			if err := Sleep(time.Second); err != nil {
+				return err
+			}
+		}
+		return errors.New("no handler error within 20 s")
+	})
+	if !errors.Is(err, ErrRecursion) || deepest != MaxHandlerNesting {
+		t.Errorf("the outermost Sleep returned %v at nesting %d; want ErrRecursion at %d", err, deepest, MaxHandlerNesting)
 	}
 }
