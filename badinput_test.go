@@ -50,6 +50,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		want error
 	}
 	var cases []tc
+	sigOf := map[string]unix.Signal{} // the signal a case's *Error must name
 	signalFuncs := map[string]func(unix.Signal) error{
 		"Signal":          func(s unix.Signal) error { _, err := Signal(s, newRecorder()); return err },
 		"GetSignal":       func(s unix.Signal) error { _, err := GetSignal(s); return err },
@@ -85,13 +86,16 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 				want = unix.EINVAL
 			}
 			cases = append(cases, tc{fmt.Sprintf("%s(%d)", name, sig), func() error { return f(sig) }, want})
+			sigOf[cases[len(cases)-1].name] = sig
 		}
 		if toKernel[name] {
 			cases = append(cases, tc{fmt.Sprintf("%s(1<<32+SIGINT)", name), func() error { return f(1<<32 + unix.SIGINT) }, ErrOverflow})
+			sigOf[cases[len(cases)-1].name] = 1<<32 + unix.SIGINT
 		}
 		if refusesReserved[name] {
 			for _, sig := range reservedSigs {
 				cases = append(cases, tc{fmt.Sprintf("%s(%v)", name, sig), func() error { return f(sig) }, ErrReservedSignal})
+				sigOf[cases[len(cases)-1].name] = sig
 			}
 		}
 	}
@@ -135,6 +139,15 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
+		// Every refusal is an *Error naming the operation (and the signal).
+		var e *Error
+		switch {
+		case c.want == nil:
+		case !errors.As(err, &e) || e.Op == "":
+			t.Errorf("%s: %v (%T), want an *Error naming the operation", c.name, err, err)
+		case sigOf[c.name] != 0 && e.Sig != sigOf[c.name]:
+			t.Errorf("%s: %v names signal %d, want %d", c.name, err, int(e.Sig), int(sigOf[c.name]))
+		}
 	}
 	if diff := cmp.Diff(before, takeSnapshot()); diff != "" {
 		t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
@@ -150,8 +163,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	for _, c := range offMain {
 		tried++
-		if err := c.call(); !errors.Is(err, c.want) {
-			t.Errorf("%s off the main thread: %v, want ErrNotMainThread", c.name, err)
+		var e *Error
+		if err := c.call(); !errors.Is(err, c.want) || (c.name != "OpenWakeup" && !errors.As(err, &e)) {
+			t.Errorf("%s off the main thread: %v, want an *Error wrapping ErrNotMainThread", c.name, err)
 		}
 	}
 	var wk *Wakeup

@@ -4,7 +4,6 @@ package pysignal
 
 import (
 	"fmt"
-	"os"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -108,7 +107,7 @@ func reportWakeupErrors() {
 		}
 		atomic.StoreInt32(slot, 0)
 		atomic.StoreUint32(cWakeupTail, tail+1)
-		reportUnraisable(&UnraisableError{Msg: wakeupErrMsg, Err: os.NewSyscallError("write", unix.Errno(e))})
+		reportUnraisable(&UnraisableError{Msg: wakeupErrMsg, Err: &Error{"write", 0, unix.Errno(e)}})
 	}
 	// Beyond CPython, whose pending-call queue drops failures silently
 	// when full: the overflow is counted and reported once.
@@ -117,7 +116,7 @@ func reportWakeupErrors() {
 			e := unix.Errno(atomic.LoadInt32(cWakeupDropE))
 			reportUnraisable(&UnraisableError{Msg: wakeupErrMsg,
 				Err: fmt.Errorf("%d more failed writes, not reported one by one (%d were already queued), the last: %w",
-					n, wakeupQueue, os.NewSyscallError("write", e))})
+					n, wakeupQueue, &Error{"write", 0, e})})
 		}
 	}
 }

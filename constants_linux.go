@@ -7,9 +7,9 @@ import "golang.org/x/sys/unix"
 
 // Interval timers, for Setitimer and Getitimer (CPython's signal.ITIMER_*).
 const (
-	ItimerReal    = int(unix.ItimerReal)    // real time; SIGALRM on expiry
-	ItimerVirtual = int(unix.ItimerVirtual) // process user time; SIGVTALRM
-	ItimerProf    = int(unix.ItimerProf)    // user + system time; SIGPROF (the Go profiler's signal)
+	ItimerReal    = unix.ItimerReal    // real time; SIGALRM on expiry
+	ItimerVirtual = unix.ItimerVirtual // process user time; SIGVTALRM
+	ItimerProf    = unix.ItimerProf    // user + system time; SIGPROF (the Go profiler's signal)
 )
 
 // Signal mask operations, for PthreadSigmask (CPython's signal.SIG_BLOCK,

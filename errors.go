@@ -3,6 +3,9 @@ package pysignal
 import (
 	"errors"
 	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Errors returned by the package. Wrapped errors carry details (the signal
@@ -66,18 +69,43 @@ var (
 	ErrWakeupBroken = errors.New("pysignal: the wakeup pipe was closed behind the Wakeup's back")
 )
 
-// An ItimerError is a failure of Setitimer or Getitimer: CPython's
-// signal.ItimerError (a subclass of OSError). Err is the errno, for
-// errors.Is.
-type ItimerError struct {
-	Op  string // "setitimer" or "getitimer"
+// An Error is a failed operation: which operation, on which signal, and
+// why. Every function of the package that fails on its own account returns
+// one (a handler's error, returned by CheckSignals and the calls that run
+// handlers, is passed on unchanged, and the PEP 475 wrappers return what
+// their x/sys/unix twin returns). errors.As gives the operation and the
+// signal without parsing text; Unwrap gives the cause, so errors.Is finds
+// the kernel's errno (unix.EINVAL) or the sentinel (ErrReservedSignal)
+// through it.
+//
+// CPython raises OSError, ValueError or signal.ItimerError for these; an
+// ItimerError is an *Error whose Op is "setitimer" or "getitimer".
+type Error struct {
+	// Op is the operation, named as CPython's signal module or the kernel
+	// names it ("signal", "pthread_sigmask", "sigaction", "setitimer"; in a
+	// build without Linux or cgo, the Go function).
+	Op string
+	// Sig is the signal the operation concerned, 0 if it names none.
+	Sig unix.Signal
+	// Err is the cause: a unix.Errno or one of the package's errors above,
+	// possibly wrapped with detail.
 	Err error
 }
 
-func (e *ItimerError) Error() string { return "pysignal: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	cause := strings.TrimPrefix(e.Err.Error(), "pysignal: ")
+	if e.Sig == 0 {
+		return "pysignal: " + e.Op + ": " + cause
+	}
+	sig := strconv.Itoa(int(e.Sig))
+	if name := unix.SignalName(e.Sig); name != "" {
+		sig = name
+	}
+	return "pysignal: " + e.Op + "(" + sig + "): " + cause
+}
 
 // Unwrap returns Err.
-func (e *ItimerError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // MaxHandlerNesting is how many handlers may run nested inside each other
 // before CheckSignals refuses to run one more with ErrRecursion: CPython's

@@ -14,7 +14,6 @@ package pysignal
 import "C"
 
 import (
-	"os"
 	"sync/atomic"
 	"unsafe"
 
@@ -66,24 +65,24 @@ const (
 	saRestart = C.SA_RESTART
 )
 
-// errnoErr turns a C errno return into a Go error (nil for 0).
-func errnoErr(name string, e C.int) error {
+// errnoErr turns a C errno return for op on sig into an *Error (nil for 0).
+func errnoErr(op string, sig unix.Signal, e C.int) error {
 	if e == 0 {
 		return nil
 	}
-	return os.NewSyscallError(name, unix.Errno(e))
+	return &Error{op, sig, unix.Errno(e)}
 }
 
 // setDisposition installs SIG_DFL, SIG_IGN or the C trip handler.
 func setDisposition(sig unix.Signal, kind int) error {
-	return errnoErr("sigaction", C.pysig_set(C.int(sig), C.int(kind)))
+	return errnoErr("sigaction", sig, C.pysig_set(C.int(sig), C.int(kind)))
 }
 
 // disposition reads the kernel's current disposition of sig.
 func disposition(sig unix.Signal) (int, error) {
 	d := C.pysig_disposition(C.int(sig))
 	if d < 0 {
-		return 0, errnoErr("sigaction", -d)
+		return 0, errnoErr("sigaction", sig, -d)
 	}
 	return int(d), nil
 }
@@ -91,7 +90,7 @@ func disposition(sig unix.Signal) (int, error) {
 // restoreDisposition puts back what the package found before it first
 // changed sig.
 func restoreDisposition(sig unix.Signal) error {
-	return errnoErr("sigaction", C.pysig_restore(C.int(sig)))
+	return errnoErr("sigaction", sig, C.pysig_restore(C.int(sig)))
 }
 
 // siginterrupt toggles SA_RESTART on sig's current disposition.
@@ -100,13 +99,13 @@ func siginterrupt(sig unix.Signal, flag bool) error {
 	if flag {
 		f = 1
 	}
-	return errnoErr("sigaction", C.pysig_siginterrupt(C.int(sig), f))
+	return errnoErr("sigaction", sig, C.pysig_siginterrupt(C.int(sig), f))
 }
 
 // saFlags reads sig's current sa_flags (for tests and diagnostics).
 func saFlags(sig unix.Signal) (int, error) {
 	var flags C.int
-	if err := errnoErr("sigaction", C.pysig_flags(C.int(sig), &flags)); err != nil {
+	if err := errnoErr("sigaction", sig, C.pysig_flags(C.int(sig), &flags)); err != nil {
 		return 0, err
 	}
 	return int(flags), nil
@@ -115,7 +114,7 @@ func saFlags(sig unix.Signal) (int, error) {
 // setNudgeHandler installs the do-nothing handler for sig (MainContext's
 // interrupt signal).
 func setNudgeHandler(sig unix.Signal) error {
-	return errnoErr("sigaction", C.pysig_set_nudge(C.int(sig)))
+	return errnoErr("sigaction", sig, C.pysig_set_nudge(C.int(sig)))
 }
 
 // tripSignal is CPython's trip_signal without a real signal.
@@ -130,11 +129,11 @@ func raise(sig unix.Signal) error {
 	if onMainThread() {
 		// The main thread's id is the process id.
 		if _, _, e := unix.RawSyscall(unix.SYS_TGKILL, uintptr(mainTID), uintptr(mainTID), uintptr(sig)); e != 0 {
-			return os.NewSyscallError("tgkill", e)
+			return &Error{"tgkill", sig, e}
 		}
 		return nil
 	}
-	return errnoErr("tgkill", C.pysig_raise(C.int(sig)))
+	return errnoErr("tgkill", sig, C.pysig_raise(C.int(sig)))
 }
 
 // recordMainThread makes the calling thread the main thread.

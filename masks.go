@@ -4,7 +4,6 @@ package pysignal
 
 import (
 	"fmt"
-	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -30,18 +29,18 @@ import (
 // thread it starts, so blocking them cannot hold them anywhere.
 func PthreadSigmask(how int, set []unix.Signal) (old []unix.Signal, err error) {
 	if !onMainThread() {
-		return nil, ErrNotMainThread
+		return nil, &Error{"pthread_sigmask", 0, ErrNotMainThread}
 	}
 	if how != SigBlock && how != SigUnblock && how != SigSetmask {
-		return nil, fmt.Errorf("pysignal: pthread_sigmask: unknown how %d: %w", how, unix.EINVAL)
+		return nil, &Error{"pthread_sigmask", 0, fmt.Errorf("unknown how %d: %w", how, unix.EINVAL)}
 	}
-	ks, err := kernelSigset(set)
+	ks, err := kernelSigset("pthread_sigmask", set)
 	if err != nil {
 		return nil, err
 	}
 	var prev unix.Sigset_t
 	if err := unix.PthreadSigmask(how, &ks, &prev); err != nil {
-		return nil, os.NewSyscallError("pthread_sigmask", err)
+		return nil, &Error{"pthread_sigmask", 0, err}
 	}
 	if err := CheckSignals(); err != nil {
 		return fromSigset(&prev), err
@@ -55,7 +54,7 @@ func PthreadSigmask(how int, set []unix.Signal) (old []unix.Signal, err error) {
 func Sigpending() ([]unix.Signal, error) {
 	var set unix.Sigset_t
 	if _, _, e := unix.RawSyscall(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&set)), nsig/8, 0); e != 0 {
-		return nil, os.NewSyscallError("rt_sigpending", e)
+		return nil, &Error{"sigpending", 0, e}
 	}
 	return fromSigset(&set), nil
 }

@@ -23,17 +23,21 @@ import (
 
 // CPython: ItimerTest.test_itimer_exc, plus negative durations.
 func TestItimerErrors(t *testing.T) {
-	var ie *ItimerError
-	if _, _, err := Setitimer(-1, time.Second, 0); !errors.As(err, &ie) || !errors.Is(err, unix.EINVAL) {
-		t.Errorf("Setitimer(-1): %v, want an *ItimerError wrapping EINVAL", err)
+	// CPython's ItimerError is an *Error whose Op is setitimer or getitimer.
+	itimerError := func(err error, op string) bool {
+		var e *Error
+		return errors.As(err, &e) && e.Op == op && errors.Is(err, unix.EINVAL)
 	}
-	if _, _, err := Getitimer(3); !errors.As(err, &ie) || !errors.Is(err, unix.EINVAL) {
-		t.Errorf("Getitimer(3): %v, want an *ItimerError wrapping EINVAL", err)
+	if _, _, err := Setitimer(-1, time.Second, 0); !itimerError(err, "setitimer") {
+		t.Errorf("Setitimer(-1): %v, want a setitimer *Error wrapping EINVAL", err)
+	}
+	if _, _, err := Getitimer(3); !itimerError(err, "getitimer") {
+		t.Errorf("Getitimer(3): %v, want a getitimer *Error wrapping EINVAL", err)
 	}
 	// CPython 3.10-3.13: ItimerError(EINVAL) for negative values.
 	for _, d := range [][2]time.Duration{{-time.Second, 0}, {time.Second, -1}} {
-		if _, _, err := Setitimer(ItimerReal, d[0], d[1]); !errors.As(err, &ie) || !errors.Is(err, unix.EINVAL) {
-			t.Errorf("Setitimer(%v, %v): %v, want an *ItimerError wrapping EINVAL", d[0], d[1], err)
+		if _, _, err := Setitimer(ItimerReal, d[0], d[1]); !itimerError(err, "setitimer") {
+			t.Errorf("Setitimer(%v, %v): %v, want a setitimer *Error wrapping EINVAL", d[0], d[1], err)
 		}
 	}
 	if s, i, err := Getitimer(ItimerReal); err != nil || s != 0 || i != 0 {

@@ -29,7 +29,7 @@ import (
 // says "Unknown signal 32") gives "" with no error, where CPython returns
 // None. A number out of range gives ErrInvalidSignal.
 func Strsignal(sig unix.Signal) (string, error) {
-	if err := checkRange(sig); err != nil {
+	if err := checkRange("strsignal", sig); err != nil {
 		return "", err
 	}
 	// glibc (2.32 and later) returns its own constant strings for known
@@ -95,7 +95,7 @@ func SignalByName(name string) (unix.Signal, error) {
 		}
 	}
 	if !strings.HasPrefix(name, "SIG") {
-		return 0, fmt.Errorf("%w: %q (names start with SIG)", ErrInvalidSignal, name)
+		return 0, &Error{"signal_by_name", 0, fmt.Errorf("%w: %q (names start with SIG)", ErrInvalidSignal, name)}
 	}
-	return 0, fmt.Errorf("%w: no signal named %q", ErrInvalidSignal, name)
+	return 0, &Error{"signal_by_name", 0, fmt.Errorf("%w: no signal named %q", ErrInvalidSignal, name)}
 }

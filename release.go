@@ -71,9 +71,9 @@ func syncRuntime(sig unix.Signal, kind int) error {
 // owns every signal first.
 func Release(sig unix.Signal) error {
 	if !onMainThread() {
-		return ErrNotMainThread
+		return &Error{"release", sig, ErrNotMainThread}
 	}
-	if err := checkOwnable(sig); err != nil {
+	if err := checkOwnable("release", sig); err != nil {
 		return err
 	}
 	if err := CheckSignals(); err != nil {

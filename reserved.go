@@ -23,26 +23,26 @@ var reserved = [nsig]bool{
 
 // checkRange rejects numbers outside 1..NSIG-1. A number beyond a C int is
 // also ErrOverflow, CPython's OverflowError for it.
-func checkRange(sig unix.Signal) error {
+func checkRange(op string, sig unix.Signal) error {
 	if err := checkFits32("signal", int(sig)); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidSignal, err)
+		return &Error{op, sig, fmt.Errorf("%w: %w", ErrInvalidSignal, err)}
 	}
 	if sig < 1 || sig >= nsig {
-		return fmt.Errorf("%w: %d", ErrInvalidSignal, int(sig))
+		return &Error{op, sig, ErrInvalidSignal}
 	}
 	return nil
 }
 
 // checkOwnable rejects numbers out of range and signals the runtime needs.
-func checkOwnable(sig unix.Signal) error {
-	if err := checkRange(sig); err != nil {
+func checkOwnable(op string, sig unix.Signal) error {
+	if err := checkRange(op, sig); err != nil {
 		return err
 	}
 	if reserved[sig] {
-		return fmt.Errorf("%w: %d (%v)", ErrReservedSignal, int(sig), sig)
+		return &Error{op, sig, ErrReservedSignal}
 	}
 	if sig == interruptSignal && interruptOwned.Load() {
-		return fmt.Errorf("%w: %d (MainContext interrupts blocked calls with it)", ErrReservedSignal, int(sig))
+		return &Error{op, sig, fmt.Errorf("%w (MainContext interrupts blocked calls with it)", ErrReservedSignal)}
 	}
 	return nil
 }
@@ -56,14 +56,14 @@ func checkOwnable(sig unix.Signal) error {
 // with the runtime's fatal-signal dump, glibc's 32 and 33 kill the process
 // or corrupt glibc's set*id protocol, and a SIGURG or SIGPROF would be taken
 // by the runtime as a preemption request or a profiling tick.
-func checkSendable(sig unix.Signal) error {
+func checkSendable(op string, sig unix.Signal) error {
 	if err := checkFits32("signal", int(sig)); err != nil {
-		return err
+		return &Error{op, sig, err}
 	}
 	if sig < 1 || sig >= nsig {
 		return nil
 	}
-	return checkOwnable(sig)
+	return checkOwnable(op, sig)
 }
 
 // checkFits32 refuses a number the kernel's 32-bit int would truncate.

@@ -3,8 +3,6 @@
 package pysignal
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -21,13 +19,13 @@ import (
 // RaiseSignal.
 func PthreadKill(tid int, sig unix.Signal) error {
 	if err := checkFits32("thread id", tid); err != nil {
-		return err
+		return &Error{"pthread_kill", sig, err}
 	}
-	if err := checkSendable(sig); err != nil {
+	if err := checkSendable("pthread_kill", sig); err != nil {
 		return err
 	}
 	if err := unix.Tgkill(unix.Getpid(), tid, sig); err != nil {
-		return os.NewSyscallError("tgkill", err)
+		return &Error{"pthread_kill", sig, err}
 	}
 	return CheckSignals()
 }
@@ -43,17 +41,16 @@ func PthreadKill(tid int, sig unix.Signal) error {
 // that the process exists, numbers out of range give EINVAL. A pidfd, sig or
 // flags that does not fit a C int gives ErrOverflow, as in CPython.
 func PidfdSendSignal(pidfd int, sig unix.Signal, flags int) error {
-	if err := checkFits32("pidfd", pidfd); err != nil {
-		return err
-	}
-	if err := checkFits32("signal", int(sig)); err != nil {
-		return err
-	}
-	if err := checkFits32("flags", flags); err != nil {
-		return err
+	for _, c := range []struct {
+		what string
+		n    int
+	}{{"pidfd", pidfd}, {"signal", int(sig)}, {"flags", flags}} {
+		if err := checkFits32(c.what, c.n); err != nil {
+			return &Error{"pidfd_send_signal", sig, err}
+		}
 	}
 	if err := unix.PidfdSendSignal(pidfd, sig, nil, int(uint32(flags))); err != nil {
-		return os.NewSyscallError("pidfd_send_signal", err)
+		return &Error{"pidfd_send_signal", sig, err}
 	}
 	return nil
 }

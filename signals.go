@@ -4,7 +4,6 @@ package pysignal
 
 import (
 	"fmt"
-	"os"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -51,19 +50,19 @@ func loadHandler(sig unix.Signal) Handler {
 // reports EPIPE instead). Ignoring SIGCHLD makes the kernel reap children
 // itself, and os/exec's Wait then fails: CPython allows it too.
 //
-// Errors: ErrInvalidSignal, ErrReservedSignal, ErrInvalidHandler,
-// ErrNotMainThread, and unix.EINVAL (wrapped in *os.SyscallError) for
-// SIGKILL and SIGSTOP. A refused call changes nothing.
+// Errors, each an *Error naming the operation and sig: ErrInvalidSignal,
+// ErrReservedSignal, ErrInvalidHandler, ErrNotMainThread, and unix.EINVAL
+// (from sigaction) for SIGKILL and SIGSTOP. A refused call changes nothing.
 func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 	if !onMainThread() {
-		return nil, ErrNotMainThread
+		return nil, &Error{"signal", sig, ErrNotMainThread}
 	}
-	if err := checkOwnable(sig); err != nil {
+	if err := checkOwnable("signal", sig); err != nil {
 		return nil, err
 	}
 	kind, err := kindOf(h)
 	if err != nil {
-		return nil, err
+		return nil, &Error{"signal", sig, err}
 	}
 	if err := CheckSignals(); err != nil {
 		return nil, err
@@ -111,7 +110,7 @@ func kindOf(h Handler) (int, error) {
 // refuses to own (ErrReservedSignal) always give nil. It may be called from
 // any thread.
 func GetSignal(sig unix.Signal) (Handler, error) {
-	if err := checkRange(sig); err != nil {
+	if err := checkRange("getsignal", sig); err != nil {
 		return nil, err
 	}
 	if reserved[sig] {
@@ -153,26 +152,26 @@ func GetSignal(sig unix.Signal) (Handler, error) {
 // wakeup fd at its first EPIPE, also reported.
 func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 	if err := checkFits32("fd", fd); err != nil {
-		return -1, err
+		return -1, &Error{"set_wakeup_fd", 0, err}
 	}
 	if !onMainThread() {
-		return -1, ErrNotMainThread
+		return -1, &Error{"set_wakeup_fd", 0, ErrNotMainThread}
 	}
 	var id fileID
 	var socket bool
 	if fd < -1 { // as CPython; a number too large was refused above
-		return -1, os.NewSyscallError("fstat", unix.EBADF)
+		return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("fstat: %w", unix.EBADF)}
 	}
 	if fd != -1 {
 		if id, socket, err = identify(fd); err != nil {
-			return -1, os.NewSyscallError("fstat", err)
+			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("fstat: %w", err)}
 		}
 		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 		if err != nil {
-			return -1, os.NewSyscallError("fcntl", err)
+			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("fcntl: %w", err)}
 		}
 		if flags&unix.O_NONBLOCK == 0 {
-			return -1, fmt.Errorf("%w: the fd %d must be in non-blocking mode", ErrBlockingFD, fd)
+			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("%w: the fd %d must be in non-blocking mode", ErrBlockingFD, fd)}
 		}
 	}
 	return installWakeupFD(fd, warnOnFullBuffer, id, socket), nil
@@ -186,7 +185,7 @@ func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 // may be called from any thread. The next Signal(sig, ...) resets it, as in
 // CPython.
 func Siginterrupt(sig unix.Signal, flag bool) error {
-	if err := checkOwnable(sig); err != nil {
+	if err := checkOwnable("siginterrupt", sig); err != nil {
 		return err
 	}
 	return siginterrupt(sig, flag)
@@ -201,7 +200,7 @@ func Siginterrupt(sig unix.Signal, flag bool) error {
 // runs at the next CheckSignals on the main thread. Deliveries does not count
 // it. Callable from any thread.
 func SetInterruptEx(sig unix.Signal) error {
-	if err := checkOwnable(sig); err != nil {
+	if err := checkOwnable("set_interrupt_ex", sig); err != nil {
 		return err
 	}
 	h, err := GetSignal(sig)
@@ -235,13 +234,13 @@ func InterruptOccurred() bool {
 // thread the signal trips and the main thread runs the handler later.
 //
 // As in CPython, sig 0 sends nothing and succeeds, and a number out of
-// range reaches the kernel, which refuses it with EINVAL (wrapped in an
-// *os.SyscallError). A number beyond 32 bits gives ErrOverflow, and the
+// range reaches the kernel, which refuses it with EINVAL (in an *Error).
+// A number beyond 32 bits gives ErrOverflow, and the
 // signals the Go runtime needs give ErrReservedSignal: raising one would
 // crash the program or be taken by the runtime as its own (see
 // docs/design.md, difference 2).
 func RaiseSignal(sig unix.Signal) error {
-	if err := checkSendable(sig); err != nil {
+	if err := checkSendable("raise_signal", sig); err != nil {
 		return err
 	}
 	if err := raise(sig); err != nil {

@@ -47,13 +47,13 @@ func (r *rawSiginfo) decode() SigInfo {
 // kernelSigset builds the kernel's signal set from sigs, refusing numbers out
 // of range and signals the Go runtime needs (waiting for SIGURG would steal
 // the runtime's preemption requests).
-func kernelSigset(sigs []unix.Signal) (unix.Sigset_t, error) {
+func kernelSigset(op string, sigs []unix.Signal) (unix.Sigset_t, error) {
 	var set unix.Sigset_t
 	for _, sig := range sigs {
 		if sig < 1 || sig >= nsig { // CPython: ValueError, however large
-			return set, fmt.Errorf("%w: %d in the set", ErrInvalidSignal, int(sig))
+			return set, &Error{op, sig, fmt.Errorf("%w: %d in the set", ErrInvalidSignal, int(sig))}
 		}
-		if err := checkOwnable(sig); err != nil {
+		if err := checkOwnable(op, sig); err != nil {
 			return set, err
 		}
 		set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
@@ -79,9 +79,9 @@ func sigtimedwait(set *unix.Sigset_t, info *rawSiginfo, ts *unix.Timespec) (int,
 // (ErrInvalidSignal): nothing could end the wait.
 func Sigwaitinfo(set []unix.Signal) (SigInfo, error) {
 	if len(set) == 0 { // nothing could ever end the wait
-		return SigInfo{}, fmt.Errorf("%w: empty signal set", ErrInvalidSignal)
+		return SigInfo{}, &Error{"sigwaitinfo", 0, fmt.Errorf("%w: empty signal set", ErrInvalidSignal)}
 	}
-	ks, err := kernelSigset(set)
+	ks, err := kernelSigset("sigwaitinfo", set)
 	if err != nil {
 		return SigInfo{}, err
 	}
@@ -99,9 +99,9 @@ func Sigwaitinfo(set []unix.Signal) (SigInfo, error) {
 // timeout is refused with ErrNegativeTimeout (CPython's ValueError).
 func Sigtimedwait(set []unix.Signal, timeout time.Duration) (info SigInfo, ok bool, err error) {
 	if timeout < 0 {
-		return SigInfo{}, false, ErrNegativeTimeout
+		return SigInfo{}, false, &Error{"sigtimedwait", 0, ErrNegativeTimeout}
 	}
-	ks, err := kernelSigset(set)
+	ks, err := kernelSigset("sigtimedwait", set)
 	if err != nil {
 		return SigInfo{}, false, err
 	}

@@ -3,6 +3,7 @@
 package pysignal
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -117,7 +118,7 @@ func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err err
 	if nfd < 0 || nfd > unix.FD_SETSIZE {
 		// An FdSet holds FD_SETSIZE bits: the kernel would read and write
 		// past it.
-		return -1, unix.EINVAL
+		return -1, &Error{"select", 0, fmt.Errorf("nfd %d outside 0..FD_SETSIZE: %w", nfd, unix.EINVAL)}
 	}
 	// The caller's sets, kept to start every attempt from them; a nil set
 	// stays nil.
@@ -163,7 +164,7 @@ func Select(nfd int, r, w, e *unix.FdSet, timeout time.Duration) (n int, err err
 // refused with ErrNegativeTimeout (CPython's ValueError).
 func Sleep(d time.Duration) error {
 	if d < 0 {
-		return ErrNegativeTimeout
+		return &Error{"sleep", 0, ErrNegativeTimeout}
 	}
 	var now unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {

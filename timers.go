@@ -21,11 +21,11 @@ import (
 // ErrOverflow and changes nothing, as CPython's OverflowError.
 func Alarm(seconds uint) (previous uint, err error) {
 	if seconds > math.MaxUint32 {
-		return 0, fmt.Errorf("%w: alarm(%d) does not fit an unsigned int", ErrOverflow, seconds)
+		return 0, &Error{"alarm", 0, fmt.Errorf("%w: %d seconds does not fit an unsigned int", ErrOverflow, seconds)}
 	}
 	old, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Value: unix.Timeval{Sec: int64(seconds)}})
 	if err != nil {
-		return 0, &ItimerError{"setitimer", err}
+		return 0, &Error{"setitimer", 0, err}
 	}
 	previous = uint(old.Value.Sec)
 	if old.Value.Usec >= 500000 || (previous == 0 && old.Value.Usec > 0) {
@@ -38,45 +38,45 @@ func Alarm(seconds uint) (previous uint, err error) {
 // (0 for once), or disarms it when value is 0, and returns the previous
 // setting: CPython's signal.setitimer. Durations are rounded up to the
 // microsecond, so a tiny positive value still arms the timer (bpo-30807).
-// An unknown which or a negative duration gives an *ItimerError wrapping
+// An unknown which or a negative duration gives an *Error wrapping
 // EINVAL, as CPython's ItimerError (the kernel refuses a negative timeval).
 // ItimerProf delivers SIGPROF, which the Go runtime's profiler also uses.
-func Setitimer(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
+func Setitimer(which unix.ItimerWhich, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
 	if err := checkWhich("setitimer", which); err != nil {
 		return 0, 0, err
 	}
 	if value < 0 || interval < 0 {
-		return 0, 0, &ItimerError{"setitimer", fmt.Errorf("negative duration (%v, %v): %w", value, interval, unix.EINVAL)}
+		return 0, 0, &Error{"setitimer", 0, fmt.Errorf("negative duration (%v, %v): %w", value, interval, unix.EINVAL)}
 	}
-	old, err := unix.Setitimer(unix.ItimerWhich(which), unix.Itimerval{
+	old, err := unix.Setitimer(which, unix.Itimerval{
 		Value:    ceilTimeval(value),
 		Interval: ceilTimeval(interval),
 	})
 	if err != nil {
-		return 0, 0, &ItimerError{"setitimer", err}
+		return 0, 0, &Error{"setitimer", 0, err}
 	}
 	return timevalDuration(old.Value), timevalDuration(old.Interval), nil
 }
 
 // Getitimer returns the time left on timer which and its interval: CPython's
 // signal.getitimer.
-func Getitimer(which int) (value, interval time.Duration, err error) {
+func Getitimer(which unix.ItimerWhich) (value, interval time.Duration, err error) {
 	if err := checkWhich("getitimer", which); err != nil {
 		return 0, 0, err
 	}
-	cur, err := unix.Getitimer(unix.ItimerWhich(which))
+	cur, err := unix.Getitimer(which)
 	if err != nil {
-		return 0, 0, &ItimerError{"getitimer", err}
+		return 0, 0, &Error{"getitimer", 0, err}
 	}
 	return timevalDuration(cur.Value), timevalDuration(cur.Interval), nil
 }
 
-func checkWhich(op string, which int) error {
+func checkWhich(op string, which unix.ItimerWhich) error {
 	switch which {
 	case ItimerReal, ItimerVirtual, ItimerProf:
 		return nil
 	}
-	return &ItimerError{op, fmt.Errorf("unknown timer %d: %w", which, unix.EINVAL)}
+	return &Error{op, 0, fmt.Errorf("unknown timer %d: %w", which, unix.EINVAL)}
 }
 
 // ceilTimeval rounds d (≥ 0) up to the microsecond, without overflow near

@@ -12,8 +12,8 @@ type UnraisableError struct {
 	// Msg says what was being done, as CPython's err_msg does, e.g.
 	// "Exception ignored when trying to write to the signal wakeup fd".
 	Msg string
-	// Err is the error itself (an *os.SyscallError for a failed wakeup
-	// write, ErrIgnoredSignal wrapped, or a handler's error).
+	// Err is the error itself (an *Error with Op "write" for a failed
+	// wakeup write, ErrIgnoredSignal wrapped, or a handler's error).
 	Err error
 }
 

@@ -31,7 +31,7 @@ func buildDescription() string {
 	return "for " + runtime.GOOS + "/" + runtime.GOARCH
 }
 
-func unsupported(op string) error { return fmt.Errorf("%s: %w", op, errUnsupported) }
+func unsupported(op string) error { return &Error{Op: op, Err: errUnsupported} }
 
 // A Wakeup cannot be made in this build: OpenWakeup fails.
 type Wakeup struct{ _ struct{} }

@@ -17,9 +17,9 @@ func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int
 func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
 	return unsupported("Waitid")
 }
-func Setitimer(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
+func Setitimer(which unix.ItimerWhich, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
 	return 0, 0, unsupported("Setitimer")
 }
-func Getitimer(which int) (value, interval time.Duration, err error) {
+func Getitimer(which unix.ItimerWhich) (value, interval time.Duration, err error) {
 	return 0, 0, unsupported("Getitimer")
 }

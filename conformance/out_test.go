@@ -95,7 +95,7 @@ var errHandler = errors.New("HandlerError")
 
 // errClass spells an error as _conf.err_class spells CPython's exception.
 func errClass(err error) string {
-	var ie *pysignal.ItimerError
+	var pe *pysignal.Error
 	var errno unix.Errno
 	switch {
 	case err == nil:
@@ -113,7 +113,7 @@ func errClass(err error) string {
 		return "TypeError"
 	case errors.Is(err, pysignal.ErrReservedSignal):
 		return "ReservedSignal"
-	case errors.As(err, &ie) && errors.As(err, &errno):
+	case errors.As(err, &pe) && (pe.Op == "setitimer" || pe.Op == "getitimer") && errors.As(err, &errno):
 		return "ItimerError " + unix.ErrnoName(errno)
 	case errors.As(err, &errno):
 		return "OSError " + unix.ErrnoName(errno)
