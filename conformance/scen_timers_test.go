@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/pysignal/pysignal"
+	"golang.org/x/sys/unix"
 )
 
 func init() { scenarios["timers"] = timers }
 
 func timers(o *out) {
-	o.line("ITIMER_*", []int{pysignal.ItimerReal, pysignal.ItimerVirtual, pysignal.ItimerProf})
+	o.line("ITIMER_*", []int{int(pysignal.ItimerReal), int(pysignal.ItimerVirtual), int(pysignal.ItimerProf)})
 	must(sig(alrm, pysignal.Ignore))
 	prev, _ := pysignal.Alarm(5)
 	o.line("alarm(5) previous", prev)
@@ -48,7 +49,7 @@ func timers(o *out) {
 	v, _, _ = pysignal.Getitimer(pysignal.ItimerVirtual)
 	o.line("setitimer(VIRTUAL, 1ns) armed", v > 0)
 	pysignal.Setitimer(pysignal.ItimerVirtual, 0, 0)
-	for _, which := range []int{-1, 3, 7} {
+	for _, which := range []unix.ItimerWhich{-1, 3, 7} {
 		_, _, err := pysignal.Setitimer(which, time.Second, 0)
 		o.attempt(fmt.Sprintf("setitimer(%d, 1)", which), err)
 		_, _, err = pysignal.Getitimer(which)
