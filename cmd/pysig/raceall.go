@@ -527,9 +527,9 @@ type raceRow struct {
 	naive, wakeup *sigtest.Report
 }
 
-// exploreAll explores every case, naive and through a Wakeup; progress, if
+// exploreAll explores each case, naive and through a Wakeup; progress, if
 // not nil, hears each case's name first.
-func exploreAll(peer, bound time.Duration, progress func(string)) ([]raceRow, error) {
+func exploreAll(cases []raceCase, peer, bound time.Duration, progress func(string)) ([]raceRow, error) {
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		return nil, fmt.Errorf("wait4's child needs sleep(1): %w", err)
@@ -542,7 +542,7 @@ func exploreAll(peer, bound time.Duration, progress func(string)) ([]raceRow, er
 	e := &raceEnv{peer: peer, dir: dir, sleep: sleep}
 	opts := sigtest.Options{Signal: unix.SIGUSR1, Bound: bound}
 	var rows []raceRow
-	for _, c := range raceCases {
+	for _, c := range cases {
 		if progress != nil {
 			progress(c.name)
 		}
@@ -563,7 +563,7 @@ func exploreAll(peer, bound time.Duration, progress func(string)) ([]raceRow, er
 // raceAll explores every case and prints the map. With verbose, each
 // exploration's own table follows.
 func raceAll(peer, bound time.Duration, verbose bool) error {
-	rows, err := exploreAll(peer, bound, func(name string) {
+	rows, err := exploreAll(raceCases, peer, bound, func(name string) {
 		fmt.Fprintf(os.Stderr, "\r%-40s", "exploring "+name+"...")
 	})
 	fmt.Fprintf(os.Stderr, "\r%40s\r", "")
