@@ -76,18 +76,17 @@ func findPythons(t *testing.T) []python {
 }
 
 // run runs one side of a scenario and returns its lines.
-func run(t *testing.T, cmd *exec.Cmd) []string {
-	t.Helper()
+func run(cmd *exec.Cmd) ([]string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v: %v\nstderr:\n%s", cmd.Args, err, stderr.String())
+		return nil, fmt.Errorf("%v: %v\nstderr:\n%s", cmd.Args, err, stderr.String())
 	}
 	s := strings.TrimSuffix(stdout.String(), "\n")
 	if s == "" {
-		return nil
+		return nil, nil
 	}
-	return strings.Split(s, "\n")
+	return strings.Split(s, "\n"), nil
 }
 
 // A parsed line: "label: value" and an optional " ## differs: reason".
@@ -122,23 +121,60 @@ func TestConformance(t *testing.T) {
 			t.Errorf("Go scenario %q has no scenarios/%s.py", n, n)
 		}
 	}
+	// Every side runs concurrently (the scenarios mostly wait): the Go side
+	// once per scenario, each CPython over all scenarios.
+	type result struct {
+		lines map[string][]string
+		err   error
+	}
+	runAll := func(cmd func(ctx context.Context, name string) *exec.Cmd) chan result {
+		ch := make(chan result, 1)
+		go func() {
+			r := result{lines: map[string][]string{}}
+			for _, name := range names {
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				r.lines[name], r.err = run(cmd(ctx, name))
+				cancel()
+				if r.err != nil {
+					break
+				}
+			}
+			ch <- r
+		}()
+		return ch
+	}
+	goSide := runAll(func(ctx context.Context, name string) *exec.Cmd {
+		c := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+		// Under -race the race runtime sleeps 1 s at exit unless told not to.
+		c.Env = append(os.Environ(), scenarioEnv+"="+name,
+			"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+		return c
+	})
+	pySides := make([]chan result, len(pythons))
+	for i, py := range pythons {
+		pySides[i] = runAll(func(ctx context.Context, name string) *exec.Cmd {
+			return exec.CommandContext(ctx, py.path, "-E", "-s", "-B", filepath.Join("scenarios", name+".py"))
+		})
+	}
+	g := <-goSide
+	if g.err != nil {
+		t.Fatal(g.err)
+	}
 	total := 0
 	expected := &diffs{versions: map[string][]string{}}
-	for _, py := range pythons {
+	for i, py := range pythons {
+		p := <-pySides[i]
+		if p.err != nil {
+			t.Errorf("CPython %s: %v", py.version, p.err)
+			continue
+		}
 		compared, differ := 0, 0
 		for _, name := range names {
 			if scenarios[name] == nil {
 				t.Errorf("scenarios/%s.py has no Go scenario", name)
 				continue
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			goCmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-			goCmd.Env = append(os.Environ(), scenarioEnv+"="+name)
-			goLines := run(t, goCmd)
-			pyCmd := exec.CommandContext(ctx, py.path, "-E", "-s", "-B", filepath.Join("scenarios", name+".py"))
-			pyLines := run(t, pyCmd)
-			cancel()
-			n, d := compare(t, py.version, name, goLines, pyLines, expected)
+			n, d := compare(t, py.version, name, g.lines[name], p.lines[name], expected)
 			compared += n
 			differ += d
 		}
@@ -151,8 +187,6 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// compare diffs one scenario's lines and returns how many it compared and
-// how many were expected differences.
 // diffs collects the expected differences seen, with the CPython versions
 // that showed each.
 type diffs struct {

@@ -50,6 +50,7 @@ func format(v any) string {
 		return join(len(v), func(i int) string { return fmt.Sprint(int(v[i])) })
 	case []byte:
 		return join(len(v), func(i int) string { return fmt.Sprint(v[i]) })
+
 	case []string:
 		return join(len(v), func(i int) string { return v[i] })
 	case []int:
