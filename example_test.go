@@ -12,9 +12,10 @@ import (
 )
 
 // A program's main function hands the main thread to pysignal and does its
-// work on another goroutine (the tests of this package run that way too):
+// work on another goroutine (the tests of this package run that way too,
+// through Main in their TestMain):
 //
-//	func main() { os.Exit(pysignal.Main(run)) }
+//	func main() { pysignal.MainContext(run) }
 //
 // Signal handlers are set, and run, on the main thread: Call gets there.
 func ExampleSignal() {
