@@ -19,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int32_t pysig_tripped[PYSIG_NSIG];
+/* 8-byte aligned: CheckSignals scans the flags two at a time. */
+int32_t pysig_tripped[PYSIG_NSIG] __attribute__((aligned(8)));
 int32_t pysig_is_tripped;
 uint64_t pysig_deliveries[PYSIG_NSIG];
 int32_t pysig_wakeup_fd = -1;

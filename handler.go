@@ -29,7 +29,10 @@ const wakeupQueue = 64
 
 // The C core's shared state, seen from Go.
 var (
-	cTripped       = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
+	cTripped = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
+	// The same flags two by two, for CheckSignals' scan (flags 0..63;
+	// handler.c aligns the array to 8 bytes).
+	cTrippedPairs  = (*[nsig / 2]uint64)(unsafe.Pointer(&C.pysig_tripped))
 	cIsTripped     = (*int32)(unsafe.Pointer(&C.pysig_is_tripped))
 	cDeliveries    = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
 	cWakeupFD      = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
@@ -48,6 +51,9 @@ var (
 func init() {
 	if C.PYSIG_NSIG != nsig || nsig != NSIG || C.PYSIG_WAKEUP_QUEUE != wakeupQueue {
 		panic("pysignal: handler.h and handler.go disagree on NSIG")
+	}
+	if uintptr(unsafe.Pointer(cTripped))%8 != 0 {
+		panic("pysignal: handler.c's tripped flags are not 8-byte aligned")
 	}
 }
 
