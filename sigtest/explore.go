@@ -48,7 +48,7 @@ var explore sync.Mutex
 // and a call from inside fn is refused with an error.
 //
 // CPython has no counterpart (see the package documentation).
-func Explore(fn func() error, opts Options) (*Report, error) {
+func Explore(fn func() error, opts Options) (rep *Report, err error) {
 	if fn == nil {
 		return nil, errors.New("sigtest: Explore(nil)")
 	}
@@ -76,7 +76,11 @@ func Explore(fn func() error, opts Options) (*Report, error) {
 	if err := x.onMain(x.install); err != nil {
 		return nil, err
 	}
-	defer x.onMain(x.uninstall)
+	defer func() {
+		if uerr := x.onMain(x.uninstall); uerr != nil && err == nil {
+			rep, err = nil, fmt.Errorf("sigtest: putting back the handler of %s: %w", sigName(opts.Signal), uerr)
+		}
+	}()
 
 	first, err := x.run(-1)
 	if err != nil {
@@ -85,7 +89,7 @@ func Explore(fn func() error, opts Options) (*Report, error) {
 	if first.err != nil {
 		return nil, fmt.Errorf("sigtest: fn failed on its first run: %w", first.err)
 	}
-	rep := &Report{sig: opts.Signal, bound: opts.Bound}
+	rep = &Report{sig: opts.Signal, bound: opts.Bound}
 	for _, p := range first.points {
 		r, err := x.run(p.Index)
 		if err != nil {
@@ -167,7 +171,7 @@ func (x *explorer) install() error {
 	x.ours = &measuring{x: x}
 	prev, err := pysignal.Signal(x.opts.Signal, x.ours)
 	if err != nil {
-		return fmt.Errorf("sigtest: installing the handler for %v: %w", x.opts.Signal, err)
+		return fmt.Errorf("sigtest: installing the handler for %s: %w", sigName(x.opts.Signal), err)
 	}
 	x.ours.prev, x.prevHandler = prev, prev
 	x.restoreHook = pysignal.SetTraceHook(x.hook)
@@ -216,7 +220,7 @@ func (x *explorer) run(inject int) (*run, error) {
 		// nobody is left to receive its error.
 		pysignal.CheckSignals()
 		if h, err := pysignal.GetSignal(x.opts.Signal); err != nil || h != x.ours {
-			return fmt.Errorf("sigtest: fn replaced the handler of %v (now %v); explore with another Options.Signal", x.opts.Signal, h)
+			return fmt.Errorf("sigtest: fn replaced the handler of %s (now %v); explore with another Options.Signal", sigName(x.opts.Signal), h)
 		}
 		return nil
 	})

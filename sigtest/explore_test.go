@@ -326,6 +326,10 @@ func TestBadInput(t *testing.T) {
 		{"out of range", ok, sigtest.Options{Signal: 1000}, "out of range"},
 		{"uncatchable", ok, sigtest.Options{Signal: unix.SIGKILL}, "invalid argument"},
 		{"fn fails", func() error { return errors.New("boom") }, sigtest.Options{}, "fn failed on its first run: boom"},
+		{"fn replaces the handler", func() error {
+			_, err := pysignal.Signal(unix.SIGUSR1, pysignal.Ignore)
+			return err
+		}, sigtest.Options{}, "fn replaced the handler of SIGUSR1 (now SIG_IGN)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/pysignal/pysignal"
 )
 
 // Late returns the late results, in order (none: nil). A nil Report has
@@ -46,12 +44,8 @@ func (r *Report) String() string {
 		fmt.Fprintf(&sb, "sigtest: no points (fn made no wrapped system call)\n")
 		return sb.String()
 	}
-	name := pysignal.SignalName(r.sig)
-	if name == "" {
-		name = fmt.Sprint(int(r.sig))
-	}
 	fmt.Fprintf(&sb, "sigtest: %s landed at each of %d points; a handler later than %v is late\n",
-		name, len(r.Results), r.bound)
+		sigName(r.sig), len(r.Results), r.bound)
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "point\tcall\tphase\thandler delay\t\t")

@@ -55,3 +55,11 @@ const (
 // when a run of fn makes different wrapped calls from its first run before
 // the signal is injected: Explore needs fn to do the same thing every time.
 var ErrNotRepeatable = errors.New("sigtest: fn is not repeatable")
+
+// sigName names sig as "SIGUSR1", or by number if it has no name.
+func sigName(sig unix.Signal) string {
+	if name := pysignal.SignalName(sig); name != "" {
+		return name
+	}
+	return fmt.Sprint(int(sig))
+}
