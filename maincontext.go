@@ -77,6 +77,9 @@ import (
 // MainContext panics where Main does (not on the main thread, Main already
 // running, Goexit in fn or on the main thread).
 func MainContext(fn func(ctx context.Context) error) {
+	if fn == nil {
+		panic("pysignal.MainContext(nil)")
+	}
 	if !onMainThread() {
 		panic("pysignal.MainContext must be called on the main thread (from main)")
 	}

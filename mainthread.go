@@ -91,6 +91,9 @@ type mainRun struct {
 // loop makes Main panic with that value; queued Calls then panic in their
 // callers, and Main may be called again.
 func Main(fn func() int) int {
+	if fn == nil {
+		panic("pysignal.Main(nil)")
+	}
 	var result int
 	runMain(&mainRun{name: "pysignal.Main", idleError: mainIdleError}, func() { result = fn() })
 	return result

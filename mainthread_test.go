@@ -427,3 +427,20 @@ func TestHandlerNestingUnderAStormIsBounded(t *testing.T) {
 		t.Errorf("the outermost Sleep returned %v at nesting %d; want ErrRecursion at %d", err, deepest, MaxHandlerNesting)
 	}
 }
+
+// A nil fn is a programming error, reported as such before anything starts.
+func TestMainNilPanicsClearly(t *testing.T) {
+	for name, start := range map[string]func(){
+		"Main":        func() { Main(nil) },
+		"MainContext": func() { MainContext(nil) },
+	} {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			start()
+		}()
+		if want := "pysignal." + name + "(nil)"; got != want {
+			t.Errorf("%s(nil) panicked with %v, want %q", name, got, want)
+		}
+	}
+}
