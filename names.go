@@ -56,8 +56,10 @@ func ValidSignals() []unix.Signal {
 
 // SignalName returns sig's name, "SIGINT": the name of CPython's
 // signal.Signals member. Real-time signals are named as offsets from glibc's
-// SIGRTMIN (34) and SIGRTMAX (64): "SIGRTMIN", "SIGRTMIN+1", …, "SIGRTMAX".
-// A number with no name gives "".
+// SIGRTMIN (34) and SIGRTMAX (64): "SIGRTMIN", "SIGRTMIN+1", …, "SIGRTMAX",
+// as glibc and kill -l name them; CPython's Signals has members only for
+// SIGRTMIN and SIGRTMAX (docs/design.md, difference 16). A number with no
+// name gives "".
 func SignalName(sig unix.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name

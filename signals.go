@@ -142,8 +142,11 @@ func GetSignal(sig unix.Signal) (Handler, error) {
 //
 // An fd beyond 32 bits gives ErrOverflow (the kernel would truncate it).
 //
-// If a write fails, the next CheckSignals hands the error to the unraisable
-// hook, except a full buffer (EAGAIN) when warnOnFullBuffer is false.
+// Each failed write is handed to the unraisable hook at the next
+// CheckSignals, one report per failure and in order, as CPython does,
+// except a full buffer (EAGAIN) when warnOnFullBuffer is false. Beyond 64
+// failures waiting to be reported, the rest come in one more report that
+// counts them (CPython drops them).
 //
 // Unlike CPython, a socket is written with send(2) and MSG_NOSIGNAL: a peer
 // that is gone gives EPIPE, reported, and no SIGPIPE (in CPython a SIGPIPE

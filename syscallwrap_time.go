@@ -85,7 +85,10 @@ func ceilMillis(d time.Duration) int {
 // Poll is unix.Poll in the PEP 475 loop, with a time.Duration timeout:
 // CPython's select.poll().poll. A negative timeout waits forever; otherwise
 // the total wait is timeout however many signals arrive, rounded up to the
-// millisecond, and 0 with no error means no events.
+// millisecond, and 0 with no error means no events. Any Duration is taken
+// as it is, up to math.MaxInt64: a wait beyond the kernel's int
+// milliseconds (24.8 days), for which CPython raises OverflowError, is
+// capped and waited again until the deadline.
 func Poll(fds []unix.PollFd, timeout time.Duration) (n int, err error) {
 	if timeout < 0 {
 		return retry("poll", func() (int, error) { return unix.Poll(fds, -1) })

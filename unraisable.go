@@ -31,7 +31,7 @@ var unraisableHook atomic.Pointer[UnraisableHook]
 // SetUnraisableHook installs h (nil: the default, which writes
 // "pysignal: <Msg>: <Err>" to standard error) and returns a function that
 // puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
-// Reports go to the hook for: a failed wakeup-fd write (at the next
+// Reports go to the hook for: each failed wakeup-fd write (at the next
 // CheckSignals), a signal ignored due to a race, and a handler error in
 // Main's idle loop, but that one only while the program has a hook of its
 // own installed: with the default, it ends the process through Exit. Safe to

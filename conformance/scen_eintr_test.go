@@ -292,7 +292,7 @@ func eintr(o *out) {
 	}, nrs("rt_sigtimedwait"), caseOpts{})
 	e.run("sigwait", func() (any, error) { return pysignal.Sigwait(u2set) }, nrs("rt_sigtimedwait"),
 		caseOpts{release: sendU2, differs: "libc's sigwait retries EINTR itself, so CPython runs the handler only after it " +
-			"returns; pysignal's Sigwait is Sigwaitinfo's loop and runs it at once (design.md)"})
+			"returns; pysignal's Sigwait is Sigwaitinfo's loop and runs it at once (design.md difference 17)"})
 	e.run("sigtimedwait failing", func() (any, error) {
 		info, _, err := pysignal.Sigtimedwait(u2set, 20*time.Second)
 		return info.Signo, err

@@ -14,7 +14,7 @@ func init() { scenarios["names"] = names }
 
 func names(o *out) {
 	const rtNames = "Go names them SIGRTMIN+n (as glibc and kill -l do); CPython's " +
-		"Signals has no member for them (design.md: names)"
+		"Signals has no member for them (design.md difference 16)"
 	o.line("NSIG", pysignal.NSIG)
 	o.line("SIGRTMIN", pysignal.SIGRTMIN)
 	o.line("SIGRTMAX", pysignal.SIGRTMAX)

@@ -61,6 +61,28 @@ func timers(o *out) {
 	o.attempt("setitimer(REAL, 1, -1)", err)
 	v, i, _ = pysignal.Getitimer(pysignal.ItimerReal)
 	o.line("getitimer after refusals", pyFloat(v)+" "+pyFloat(i))
+
+	r, w := nbPipe()
+	unix.Write(w, []byte("x"))
+	ok := func(n int, err error) string {
+		if err != nil {
+			return errClass(err)
+		}
+		return "ok " + format(n)
+	}
+	var set unix.FdSet
+	set.Set(r)
+	o.line("select([r], 9.2e9 s)", ok(pysignal.Select(r+1, &set, nil, nil, 9_200_000_000*time.Second)))
+	fds := []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}}
+	o.line("poll(2**31-1 ms)", ok(pysignal.Poll(fds, (1<<31-1)*time.Millisecond)))
+	const long = "a time.Duration timeout means what it says: beyond the kernel's int " +
+		"milliseconds Poll and EpollWait wait again; CPython raises OverflowError " +
+		"(design.md difference 18)"
+	o.differs("poll(2**31 ms)", ok(pysignal.Poll(fds, (1<<31)*time.Millisecond)), long)
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	must(err)
+	must(unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, r, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r)}))
+	o.differs("epoll.poll(9.2e9 s)", ok(pysignal.EpollWait(ep, make([]unix.EpollEvent, 1), 9_200_000_000*time.Second)), long)
 }
 
 // pyG formats seconds as Python's %g does for the values used here.

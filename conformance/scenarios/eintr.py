@@ -204,7 +204,7 @@ case("sigtimedwait", lambda: signal.sigtimedwait([U2], 20).si_signo, nrs("rt_sig
 case("sigtimedwait timeout 0.1", lambda: timed(lambda: signal.sigtimedwait([U2], 0.1), 0.1), nrs("rt_sigtimedwait"))
 case("sigwait", lambda: signal.sigwait([U2]), nrs("rt_sigtimedwait"), send_u2,
      differs="libc's sigwait retries EINTR itself, so CPython runs the handler only after it "
-             "returns; pysignal's Sigwait is Sigwaitinfo's loop and runs it at once (design.md)")
+             "returns; pysignal's Sigwait is Sigwaitinfo's loop and runs it at once (design.md difference 17)")
 case("sigtimedwait failing", lambda: signal.sigtimedwait([U2], 20), nrs("rt_sigtimedwait"), send_u2, fail=True)
 signal.sigtimedwait([U2], 0)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [U2])

@@ -4,7 +4,7 @@ import signal
 from _conf import VERSION, line, attempt, done
 
 RT_NAMES = ("Go names them SIGRTMIN+n (as glibc and kill -l do); CPython's "
-            "Signals has no member for them (design.md: names)")
+            "Signals has no member for them (design.md difference 16)")
 
 line("NSIG", signal.NSIG)
 line("SIGRTMIN", int(signal.SIGRTMIN))

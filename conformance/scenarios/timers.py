@@ -35,4 +35,21 @@ for which in (-1, 3, 7):
 attempt("setitimer(REAL, -1)", lambda: signal.setitimer(signal.ITIMER_REAL, -1))
 attempt("setitimer(REAL, 1, -1)", lambda: signal.setitimer(signal.ITIMER_REAL, 1, -1))
 line("getitimer after refusals", signal.getitimer(signal.ITIMER_REAL))
+
+# Huge timeouts on a ready fd: they mean "that long", never a truncation.
+LONG = ("a time.Duration timeout means what it says: beyond the kernel's int "
+        "milliseconds Poll and EpollWait wait again; CPython raises OverflowError "
+        "(design.md difference 18)")
+import os
+import select
+r, w = os.pipe()
+os.write(w, b"x")
+attempt("select([r], 9.2e9 s)", lambda: len(select.select([r], [], [], 9.2e9)[0]))
+p = select.poll()
+p.register(r, select.POLLIN)
+attempt("poll(2**31-1 ms)", lambda: len(p.poll(2**31 - 1)))
+attempt("poll(2**31 ms)", lambda: len(p.poll(2**31)), differs=LONG)
+ep = select.epoll()
+ep.register(r, select.EPOLLIN)
+attempt("epoll.poll(9.2e9 s)", lambda: len(ep.poll(9.2e9)), differs=LONG)
 done()
