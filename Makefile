@@ -130,7 +130,7 @@ bench: $(BENCHPROGS)
 ## benchprogs: the other implementations pysig bench runs (C floor, os/signal, CPython's sender)
 benchprogs: $(BENCHPROGS)
 
-$(BUILD)/latency_floor: csrc/latency_floor.c $(SENDER) | $(BUILD)
+$(BUILD)/latency_floor: internal/benchsender/floor/latency_floor.c $(SENDER) | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -pthread $< -o $@
 
 $(BUILD)/libbenchsender.so: $(SENDER) | $(BUILD)

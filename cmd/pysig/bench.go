@@ -81,10 +81,10 @@ func benchCmd(args []string) int {
 	benchstatOut := fs.String("benchstat", "", "write the results in Go's benchmark format, for benchstat, to this file")
 	check := fs.Bool("check", false, "exit 1 if a goal is missed, or cannot be told from this run's noise")
 	python := fs.String("python", "python3", "CPython to compare with (skipped if not found)")
-	script := fs.String("cpython-script", "bench/cpython_latency.py", "the CPython side of the benchmark")
-	floor := fs.String("floor", "build/latency_floor", "the C floor program (make bench builds it)")
+	script := fs.String("cpython-script", "bench/cpython_latency.py", "the CPython side of the benchmark (else pysig's embedded copy)")
+	floor := fs.String("floor", "build/latency_floor", "the C floor program (make bench builds it; else built with $CC from pysig's embedded source)")
 	osProg := fs.String("ossignal", "build/ossignal_latency", "the os/signal program (make bench builds it)")
-	senderLib := fs.String("sender-lib", "build/libbenchsender.so", "the shared sender as a library, for CPython (make bench builds it)")
+	senderLib := fs.String("sender-lib", "build/libbenchsender.so", "the shared sender as a library, for CPython (make bench builds it; else built with $CC from pysig's embedded source)")
 	rounds := fs.Int("rounds", 5, "latency rounds, each running every implementation back to back on its share of the samples, so that the machine's drift hits all alike")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -95,9 +95,21 @@ func benchCmd(args []string) int {
 	if code, ok := checkOutputs(fs, map[string]string{"json": *jsonOut, "csv": *csvOut, "benchstat": *benchstatOut}); !ok {
 		return code
 	}
+	progs, err := prepareBenchProgs(fs, *floor, *senderLib, *script, *osProg)
+	if progs != nil {
+		defer progs.cleanup()
+	}
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	for _, note := range progs.notes {
+		fmt.Fprintln(os.Stderr, "pysig bench:", note)
+	}
+	*floor, *senderLib, *script, *osProg = progs.floor, progs.senderLib, progs.script, progs.osProg
 	per, idlePer := *n / *rounds, *idleN / *rounds
 	r := &benchResult{Samples: per * *rounds, Rounds: *rounds, RoundP50: map[string]map[string][]int64{}, Latency: map[string]latencies{}, Throughput: map[string]throughput{}, Wrapper: map[string]wrapperCost{}}
 	r.Machine = machine()
+	r.Notes = append(r.Notes, progs.notes...)
 	steps := []struct {
 		what string
 		run  func() error
@@ -301,6 +313,9 @@ func pyCrossThread(n int, pace time.Duration) ([]int64, error) {
 // takes N and IDLE_N and prints {"same_thread": [...], "cross_thread":
 // [...], "cross_thread_idle": [...]}. A missing one is noted and skipped.
 func (r *benchResult) external(impl, prog, script string, n, idleN int, extra ...string) error {
+	if prog == "" || slices.Contains(extra, "") {
+		return nil // skipped: prepareBenchProgs said why
+	}
 	var args []string
 	need := []string{prog}
 	if script != "" {
@@ -334,7 +349,7 @@ func (r *benchResult) external(impl, prog, script string, n, idleN int, extra ..
 	if err := json.Unmarshal(outb, &v); err != nil {
 		return fmt.Errorf("%s printed something else than JSON: %v", filepath.Base(prog), err)
 	}
-	if v.Version != "" {
+	if v.Version != "" && !slices.Contains(r.Notes, "CPython "+v.Version) { // once, not once per round
 		r.Notes = append(r.Notes, "CPython "+v.Version)
 	}
 	r.add(impl, "same-thread", v.Same, nil)

@@ -20,7 +20,7 @@
  * Built by the Makefile (build/latency_floor); run by `pysig bench`.
  */
 #define _GNU_SOURCE
-#include "../internal/benchsender/sender.c"
+#include "../sender.c"
 
 #include <poll.h>
 #include <stdio.h>
