@@ -49,7 +49,7 @@ func raceCmd(args []string) int {
 	fs.StringVar(&c.inject, "inject", "", "inject at a fixed phase through the trace hook instead: enter or exit")
 	fs.DurationVar(&c.spread, "spread", 200*time.Microsecond, "send the signal at a random offset in [0, spread) after the last check")
 	fs.DurationVar(&c.work, "work", 50*time.Microsecond, "busy work between the last check and the call (the window a program leaves open)")
-	fs.DurationVar(&c.peer, "peer", 10*time.Millisecond, "a blocked call is ended by the peer's write after this")
+	fs.DurationVar(&c.peer, "peer", 10*time.Millisecond, "a blocked call is ended by the peer's write after this (with -all: 50ms unless set)")
 	fs.StringVar(&c.csv, "csv", "", "write the raw samples to this CSV file")
 	all := fs.Bool("all", false, "instead: explore every wrapper with sigtest, naive and through a Wakeup, as one table")
 	bound := fs.Duration("bound", sigtest.DefaultBound, "with -all: how late a handler may run")
