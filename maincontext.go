@@ -83,6 +83,12 @@ func MainContext(fn func(ctx context.Context) error) {
 	if !onMainThread() {
 		panic("pysignal.MainContext must be called on the main thread (from main)")
 	}
+	executor.mu.Lock()
+	serving := executor.serving
+	executor.mu.Unlock()
+	if serving { // before anything changes; runMain checks again
+		panic("pysignal.MainContext: pysignal.Main is already running")
+	}
 	if err := takeSIGINT(); err != nil {
 		Exit(err)
 	}
@@ -96,9 +102,10 @@ func MainContext(fn func(ctx context.Context) error) {
 		cancelCause.Store(nil)
 	}()
 	ctx, cancel := context.WithCancelCause(context.Background())
-	idleError := func(err error) {
+	run := &mainRun{name: "pysignal.MainContext"}
+	run.idleError = func(err error) {
 		if cancelCause.Load() != nil {
-			mainIdleError(err)
+			run.unraisableOrExit(err)
 			return
 		}
 		cancelCause.Store(&err)
@@ -106,7 +113,7 @@ func MainContext(fn func(ctx context.Context) error) {
 		interruptBlocked()
 	}
 	var result error
-	runMain(&mainRun{name: "pysignal.MainContext", idleError: idleError}, func() { result = fn(ctx) })
+	runMain(run, func() { result = fn(ctx) })
 	if ctx.Err() != nil && errors.Is(result, context.Canceled) {
 		result = context.Cause(ctx)
 	}

@@ -95,17 +95,20 @@ func Main(fn func() int) int {
 		panic("pysignal.Main(nil)")
 	}
 	var result int
-	runMain(&mainRun{name: "pysignal.Main", idleError: mainIdleError}, func() { result = fn() })
+	run := &mainRun{name: "pysignal.Main"}
+	run.idleError = run.unraisableOrExit
+	runMain(run, func() { result = fn() })
 	return result
 }
 
-// mainIdleError is what Main's idle loop does with a handler error.
-func mainIdleError(err error) {
+// unraisableOrExit is what Main's idle loop does with a handler error: the
+// unraisable hook gets it if the program installed one, else Exit.
+func (run *mainRun) unraisableOrExit(err error) {
 	if !hookInstalled() {
 		Exit(err)
 	}
 	reportUnraisable(&UnraisableError{
-		Msg: "Exception ignored in a signal handler run by pysignal.Main",
+		Msg: "Exception ignored in a signal handler run by " + run.name,
 		Err: err,
 	})
 }

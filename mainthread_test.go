@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -442,5 +443,21 @@ func TestMainNilPanicsClearly(t *testing.T) {
 		if want := "pysignal." + name + "(nil)"; got != want {
 			t.Errorf("%s(nil) panicked with %v, want %q", name, got, want)
 		}
+	}
+}
+
+// MainContext while Main runs (here: this test binary's) is refused before
+// it changes anything: SIGINT and SIGRTMAX stay as they were.
+func TestMainContextInsideMainChangesNothing(t *testing.T) {
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		Call(func() { MainContext(func(context.Context) error { return nil }) })
+	}()
+	if got != "pysignal.MainContext: pysignal.Main is already running" {
+		t.Errorf("MainContext inside Main panicked with %v", got)
+	}
+	if h, err := GetSignal(unix.SIGINT); h != nil || err != nil || interruptOwned.Load() {
+		t.Errorf("after the refused MainContext: GetSignal(SIGINT) = %v, %v; SIGRTMAX owned: %v", h, err, interruptOwned.Load())
 	}
 }
