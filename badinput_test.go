@@ -269,3 +269,53 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	t.Logf("%d invalid inputs tried", tried+4)
 }
+
+// An fd, pid or id beyond a C int is refused with ErrOverflow by every
+// wrapper, before any call: x/sys/unix would let the kernel truncate it to
+// another fd (CPython: OverflowError). Each one here truncates to a live fd
+// whose state is checked afterwards.
+func TestWrappersRefuseTruncatedNumbers(t *testing.T) {
+	r, w := pipe(t, unix.O_NONBLOCK)
+	if _, err := unix.Write(w, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	big := func(fd int) int { return 1<<32 + fd }
+	buf := make([]byte, 1)
+	var ws unix.WaitStatus
+	calls := map[string]func() error{
+		"Read":       func() error { _, err := Read(big(r), buf); return err },
+		"Write":      func() error { _, err := Write(big(w), buf); return err },
+		"Pread":      func() error { _, err := Pread(big(r), buf, 0); return err },
+		"Pwrite":     func() error { _, err := Pwrite(big(w), buf, 0); return err },
+		"Readv":      func() error { _, err := Readv(big(r), [][]byte{buf}); return err },
+		"Writev":     func() error { _, err := Writev(big(w), [][]byte{buf}); return err },
+		"Openat":     func() error { _, err := Openat(big(unix.AT_FDCWD&0xffffffff), ".", unix.O_RDONLY, 0); return err },
+		"Close":      func() error { return Close(big(w)) },
+		"Wait4":      func() error { _, err := Wait4(big(0), &ws, unix.WNOHANG, nil); return err },
+		"Waitid":     func() error { return Waitid(unix.P_PID, big(0), nil, unix.WNOHANG|unix.WEXITED, nil) },
+		"Flock":      func() error { return Flock(big(r), unix.LOCK_SH) },
+		"FcntlFlock": func() error { return FcntlFlock(uintptr(big(r)), unix.F_GETLK, &unix.Flock_t{}) },
+		"Fsync":      func() error { return Fsync(big(w)) },
+		"Ftruncate":  func() error { return Ftruncate(big(w), 0) },
+		"Accept":     func() error { _, _, err := Accept(big(r)); return err },
+		"Accept4":    func() error { _, _, err := Accept4(big(r), 0); return err },
+		"Recvfrom":   func() error { _, _, err := Recvfrom(big(r), buf, 0); return err },
+		"Sendto":     func() error { return Sendto(big(w), buf, 0, nil) },
+		"Recvmsg":    func() error { _, _, _, _, err := Recvmsg(big(r), buf, nil, 0); return err },
+		"Sendmsg":    func() error { return Sendmsg(big(w), buf, nil, nil, 0) },
+		"Connect":    func() error { return Connect(big(w), &unix.SockaddrUnix{Name: "@x"}) },
+		"EpollWait":  func() error { _, err := EpollWait(big(r), make([]unix.EpollEvent, 1), 0); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrOverflow) {
+			t.Errorf("%s(1<<32+fd): %v, want ErrOverflow", name, err)
+		}
+	}
+	// The byte is still there, and w still open: nothing reached them.
+	if n, err := unix.Read(r, buf); n != 1 || err != nil {
+		t.Errorf("the pipe lost its byte or its fd: %d, %v", n, err)
+	}
+	if _, err := unix.Write(w, buf); err != nil {
+		t.Errorf("the write end was closed: %v", err)
+	}
+}

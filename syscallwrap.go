@@ -90,34 +90,64 @@ func errnoOf(err error) unix.Errno {
 	return 0
 }
 
+// narrow refuses an fd, pid or id that the kernel's 32-bit int would
+// truncate: x/sys/unix passes an int as it is, so fd 1<<32+3 would be fd 3.
+// CPython raises OverflowError; every wrapper returns ErrOverflow and makes
+// no call.
+// The test is inlined; only a refusal calls out.
+func narrow(n int) error {
+	if n == int(int32(n)) {
+		return nil
+	}
+	return checkFits32("fd, pid or id", n)
+}
+
 // Read is unix.Read in the PEP 475 loop: CPython's os.read (_Py_read).
 func Read(fd int, p []byte) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("read", func() (int, error) { return unix.Read(fd, p) })
 }
 
 // Write is unix.Write in the PEP 475 loop: CPython's os.write (_Py_write).
 // Like write(2) it may write less than len(p).
 func Write(fd int, p []byte) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("write", func() (int, error) { return unix.Write(fd, p) })
 }
 
 // Pread is unix.Pread in the PEP 475 loop: CPython's os.pread.
 func Pread(fd int, p []byte, offset int64) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("pread64", func() (int, error) { return unix.Pread(fd, p, offset) })
 }
 
 // Pwrite is unix.Pwrite in the PEP 475 loop: CPython's os.pwrite.
 func Pwrite(fd int, p []byte, offset int64) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("pwrite64", func() (int, error) { return unix.Pwrite(fd, p, offset) })
 }
 
 // Readv is unix.Readv in the PEP 475 loop: CPython's os.readv.
 func Readv(fd int, iovs [][]byte) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("readv", func() (int, error) { return unix.Readv(fd, iovs) })
 }
 
 // Writev is unix.Writev in the PEP 475 loop: CPython's os.writev.
 func Writev(fd int, iovs [][]byte) (n int, err error) {
+	if err := narrow(fd); err != nil {
+		return 0, err
+	}
 	return retry("writev", func() (int, error) { return unix.Writev(fd, iovs) })
 }
 
@@ -129,6 +159,9 @@ func Open(path string, mode int, perm uint32) (fd int, err error) {
 
 // Openat is unix.Openat in the PEP 475 loop: CPython's os.open with dir_fd.
 func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) {
+	if err := narrow(dirfd); err != nil {
+		return -1, err
+	}
 	return retry("openat", func() (int, error) { return unix.Openat(dirfd, path, flags, mode) })
 }
 
@@ -137,6 +170,9 @@ func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) 
 // even when close(2) reports EINTR; a retry could close an fd that another
 // goroutine has just been given. EINTR is therefore reported as success.
 func Close(fd int) error {
+	if err := narrow(fd); err != nil {
+		return err
+	}
 	if err := unix.Close(fd); err != unix.EINTR {
 		return err
 	}
@@ -146,17 +182,26 @@ func Close(fd int) error {
 // Wait4 is unix.Wait4 in the PEP 475 loop: CPython's os.wait4 (and wait,
 // wait3, waitpid).
 func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) (wpid int, err error) {
+	if err := narrow(pid); err != nil {
+		return 0, err
+	}
 	return retry("wait4", func() (int, error) { return unix.Wait4(pid, wstatus, options, rusage) })
 }
 
 // Waitid is unix.Waitid in the PEP 475 loop: CPython's os.waitid.
 func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
+	if err := narrow(id); err != nil {
+		return err
+	}
 	_, err := retry("waitid", func() (int, error) { return result(unix.Waitid(idType, id, info, options, rusage)) })
 	return err
 }
 
 // Flock is unix.Flock in the PEP 475 loop: CPython's fcntl.flock.
 func Flock(fd int, how int) error {
+	if err := narrow(fd); err != nil {
+		return err
+	}
 	_, err := retry("flock", func() (int, error) { return result(unix.Flock(fd, how)) })
 	return err
 }
@@ -164,18 +209,27 @@ func Flock(fd int, how int) error {
 // FcntlFlock is unix.FcntlFlock in the PEP 475 loop: CPython's
 // fcntl.lockf / fcntl.fcntl with F_SETLKW, which waits for the lock.
 func FcntlFlock(fd uintptr, cmd int, lk *unix.Flock_t) error {
+	if err := narrow(int(fd)); err != nil {
+		return err
+	}
 	_, err := retry("fcntl", func() (int, error) { return result(unix.FcntlFlock(fd, cmd, lk)) })
 	return err
 }
 
 // Fsync is unix.Fsync in the PEP 475 loop: CPython's os.fsync.
 func Fsync(fd int) error {
+	if err := narrow(fd); err != nil {
+		return err
+	}
 	_, err := retry("fsync", func() (int, error) { return result(unix.Fsync(fd)) })
 	return err
 }
 
 // Ftruncate is unix.Ftruncate in the PEP 475 loop: CPython's os.ftruncate.
 func Ftruncate(fd int, length int64) error {
+	if err := narrow(fd); err != nil {
+		return err
+	}
 	_, err := retry("ftruncate", func() (int, error) { return result(unix.Ftruncate(fd, length)) })
 	return err
 }

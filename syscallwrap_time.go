@@ -101,6 +101,9 @@ func Poll(fds []unix.PollFd, timeout time.Duration) (n int, err error) {
 // EpollWait is unix.EpollWait in the PEP 475 loop, with a time.Duration
 // timeout: CPython's select.epoll().poll. Timeouts as for Poll.
 func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int, err error) {
+	if err := narrow(epfd); err != nil {
+		return 0, err
+	}
 	if timeout < 0 {
 		return retry("epoll_wait", func() (int, error) { return unix.EpollWait(epfd, events, -1) })
 	}

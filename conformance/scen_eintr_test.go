@@ -363,4 +363,16 @@ func eintr(o *out) {
 	unix.Close(r)
 	unix.Close(w)
 	pysignal.SetWakeupFD(-1, true)
+
+	r, w = nbPipe()
+	unix.Write(w, []byte("x"))
+	_, err = pysignal.Read(1<<32+r, buf)
+	o.attempt("read(2**32+r)", err)
+	o.attempt("close(2**32+w)", pysignal.Close(1<<32+w))
+	var ws unix.WaitStatus
+	_, err = pysignal.Wait4(1<<32, &ws, unix.WNOHANG, nil)
+	o.attempt("waitpid(2**32, WNOHANG)", err)
+	n, _ := unix.Read(r, buf)
+	m, _ := unix.Write(w, []byte("y"))
+	o.line("the pipe afterwards", format(buf[:n])+" "+format(m))
 }

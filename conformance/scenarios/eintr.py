@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from _conf import HandlerError, line, fmt, done
+from _conf import HandlerError, attempt, line, fmt, done
 
 # System call numbers, per architecture, each call's possible ones.
 NR = {
@@ -266,4 +266,12 @@ def restart_case():
 restart_case()
 os.close(r); os.close(w)
 signal.set_wakeup_fd(-1)
+
+# Numbers beyond a C int are refused, never truncated to another fd.
+r, w = pipe()
+os.write(w, b"x")
+attempt("read(2**32+r)", lambda: os.read(2**32 + r, 1))
+attempt("close(2**32+w)", lambda: os.close(2**32 + w))
+attempt("waitpid(2**32, WNOHANG)", lambda: os.waitpid(2**32, os.WNOHANG))
+line("the pipe afterwards", (os.read(r, 1), os.write(w, b"y")))
 done()
