@@ -3,6 +3,7 @@
 package conformance
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/pysignal/pysignal"
 	"golang.org/x/sys/unix"
@@ -25,11 +27,12 @@ var syscallNR = map[string]map[string]int{
 	"amd64": {"read": 0, "write": 1, "open": 2, "poll": 7, "select": 23, "pause": 34, "nanosleep": 35,
 		"accept": 43, "sendto": 44, "recvfrom": 45, "wait4": 61, "flock": 73,
 		"rt_sigtimedwait": 128, "clock_nanosleep": 230, "epoll_wait": 232, "waitid": 247,
-		"openat": 257, "pselect6": 270, "ppoll": 271, "epoll_pwait": 281, "accept4": 288},
+		"openat": 257, "pselect6": 270, "ppoll": 271, "epoll_pwait": 281, "accept4": 288,
+		"readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47},
 	"arm64": {"read": 63, "write": 64, "pselect6": 72, "ppoll": 73, "nanosleep": 101,
 		"clock_nanosleep": 115, "rt_sigtimedwait": 137, "accept": 202, "sendto": 206,
 		"recvfrom": 207, "accept4": 242, "wait4": 260, "waitid": 95, "flock": 32, "openat": 56,
-		"epoll_pwait": 22},
+		"epoll_pwait": 22, "readv": 65, "writev": 66, "sendmsg": 211, "recvmsg": 212},
 }[runtime.GOARCH]
 
 func nrs(names ...string) map[int]bool {
@@ -193,8 +196,18 @@ func eintr(o *out) {
 	}
 
 	r, w := nbPipe()
-	fillNonblocking(w, func() error { _, err := unix.Write(w, make([]byte, 4096)); return err })
+	e.run("readv", func() (any, error) { return pysignal.Readv(r, [][]byte{make([]byte, 10)}) }, nrs("readv"),
+		caseOpts{release: func() { unix.Write(w, []byte("x")) }})
+	unix.Close(r)
+	unix.Close(w)
+
+	r, w = nbPipe()
+	fillPipe := func() { fillNonblocking(w, func() error { _, err := unix.Write(w, make([]byte, 4096)); return err }) }
+	fillPipe()
 	e.run("write", func() (any, error) { return pysignal.Write(w, []byte("x")) }, nrs("write"),
+		caseOpts{release: func() { drainNonblocking(r) }})
+	fillPipe()
+	e.run("writev", func() (any, error) { return pysignal.Writev(w, [][]byte{[]byte("x")}) }, nrs("writev"),
 		caseOpts{release: func() { drainNonblocking(r) }})
 	unix.Close(r)
 	unix.Close(w)
@@ -208,10 +221,19 @@ func eintr(o *out) {
 			return one(n, err)
 		}, nrs("recvfrom", "read"), caseOpts{release: func() { unix.Write(b, []byte("y")) }, fail: fail})
 	}
+	unix.Read(a, buf) // what the failing case's peer sent
+	e.run("recvmsg", func() (any, error) {
+		n, _, _, _, err := pysignal.Recvmsg(a, buf, nil, 0)
+		return one(n, err)
+	}, nrs("recvmsg"), caseOpts{release: func() { unix.Write(b, []byte("y")) }})
 	drainNonblocking(b)
 	unix.SetNonblock(b, false)
-	fillNonblocking(a, func() error { _, err := unix.Write(a, make([]byte, 4096)); return err })
+	fillSocket := func() { fillNonblocking(a, func() error { _, err := unix.Write(a, make([]byte, 4096)); return err }) }
+	fillSocket()
 	e.run("send", func() (any, error) { return 1, pysignal.Sendto(a, []byte("z"), 0, nil) }, nrs("sendto", "write"),
+		caseOpts{release: func() { drainNonblocking(b) }})
+	fillSocket()
+	e.run("sendmsg", func() (any, error) { return 1, pysignal.Sendmsg(a, []byte("z"), nil, nil, 0) }, nrs("sendmsg"),
 		caseOpts{release: func() { drainNonblocking(b) }})
 	unix.Close(a)
 	unix.Close(b)
@@ -309,6 +331,18 @@ func eintr(o *out) {
 		_, err := pysignal.Wait4(child.Process.Pid, &ws, 0, nil)
 		return ws.ExitStatus(), err
 	}, nrs("wait4", "waitid"), caseOpts{release: func() { stdin.Write([]byte("\n")) }})
+	stdin.Close()
+	child = exec.Command("sh", "-c", "read x; exit 7")
+	stdin, err = child.StdinPipe()
+	must(err)
+	must(child.Start())
+	e.run("waitid", func() (any, error) {
+		var info unix.Siginfo
+		err := pysignal.Waitid(unix.P_PID, child.Process.Pid, &info, unix.WEXITED, nil)
+		// si_status: the union's third 32-bit word (after si_pid, si_uid).
+		raw := (*[32]byte)(unsafe.Pointer(&info))
+		return int32(binary.NativeEndian.Uint32(raw[24:])), err
+	}, nrs("waitid"), caseOpts{release: func() { stdin.Write([]byte("\n")) }})
 	stdin.Close()
 
 	d, err := os.MkdirTemp("", "pysignal-conformance")

@@ -23,11 +23,12 @@ NR = {
     "x86_64": dict(read=0, write=1, open=2, poll=7, select=23, pause=34, nanosleep=35,
                    accept=43, sendto=44, recvfrom=45, wait4=61, flock=73,
                    rt_sigtimedwait=128, clock_nanosleep=230, epoll_wait=232, waitid=247,
-                   openat=257, pselect6=270, ppoll=271, epoll_pwait=281, accept4=288),
+                   openat=257, pselect6=270, ppoll=271, epoll_pwait=281, accept4=288,
+                   readv=19, writev=20, sendmsg=46, recvmsg=47),
     "aarch64": dict(read=63, write=64, pselect6=72, ppoll=73, nanosleep=101,
                     clock_nanosleep=115, rt_sigtimedwait=137, accept=202, sendto=206,
                     recvfrom=207, accept4=242, wait4=260, waitid=95, flock=32, openat=56,
-                    epoll_pwait=22),
+                    epoll_pwait=22, readv=65, writev=66, sendmsg=211, recvmsg=212),
 }[platform.machine()]
 
 def nrs(*names):
@@ -98,15 +99,22 @@ for fail in (False, True):
          lambda: os.write(w, b"x"), fail=fail)
     os.close(r); os.close(w)
 
-# write to a full pipe
+# readv
 r, w = pipe()
-os.set_blocking(w, False)
-try:
-    while True:
-        os.write(w, b"\0" * 4096)
-except BlockingIOError:
-    pass
-os.set_blocking(w, True)
+case("readv", lambda: os.readv(r, [bytearray(10)]), nrs("readv"), lambda: os.write(w, b"x"))
+os.close(r); os.close(w)
+
+# write to a full pipe
+def fill(w):
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"\0" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+r, w = pipe()
+fill(w)
 def drain():
     os.set_blocking(r, False)
     try:
@@ -115,6 +123,8 @@ def drain():
     except BlockingIOError:
         pass
 case("write", lambda: os.write(w, b"x"), nrs("write"), drain)
+fill(w)
+case("writev", lambda: os.writev(w, [b"x"]), nrs("writev"), drain)
 os.close(r); os.close(w)
 
 # recv and send on a stream socket pair
@@ -122,6 +132,8 @@ a, b = socket.socketpair()
 for fail in (False, True):
     case("recv" + (" failing" if fail else ""), lambda: a.recv(10), nrs("recvfrom", "read"),
          lambda: b.send(b"y"), fail=fail)
+a.recv(10)  # what the failing case's peer sent
+case("recvmsg", lambda: a.recvmsg(10)[0], nrs("recvmsg"), lambda: b.send(b"y"))
 b.setblocking(False)
 try:
     while True:
@@ -144,6 +156,14 @@ def drain_b():
     except BlockingIOError:
         pass
 case("send", lambda: a.send(b"z"), nrs("sendto", "write"), drain_b)
+a.setblocking(False)
+try:
+    while True:
+        a.send(b"\0" * 4096)
+except BlockingIOError:
+    pass
+a.setblocking(True)
+case("sendmsg", lambda: a.sendmsg([b"z"]), nrs("sendmsg"), drain_b)
 a.close(); b.close()
 
 # accept
@@ -217,6 +237,10 @@ def tell():
 case("waitpid", lambda: os.waitstatus_to_exitcode(os.waitpid(child.pid, 0)[1]), nrs("wait4", "waitid"), tell)
 child.stdin.close()
 child.returncode = 0  # reaped above
+child = subprocess.Popen(["sh", "-c", "read x; exit 7"], stdin=subprocess.PIPE)
+case("waitid", lambda: os.waitid(os.P_PID, child.pid, os.WEXITED).si_status, nrs("waitid"), tell)
+child.stdin.close()
+child.returncode = 0
 
 # flock held through another open file description
 d = tempfile.mkdtemp()
