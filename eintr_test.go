@@ -202,12 +202,12 @@ func TestEINTRSigwaitinfoSiginfo(t *testing.T) {
 	s := startStorm(t)
 	rec := newRecorder()
 	own(t, usr1, rec)
-	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
+	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), UID: uint32(unix.Getuid())}
 	// Band is read from the same union bytes as si_pid and si_uid, side by
 	// side. The kernel zeroes the rest of the union (Status).
 	var union [8]byte
 	binary.NativeEndian.PutUint32(union[0:], uint32(want.Pid))
-	binary.NativeEndian.PutUint32(union[4:], want.Uid)
+	binary.NativeEndian.PutUint32(union[4:], want.UID)
 	want.Band = int64(binary.NativeEndian.Uint64(union[:]))
 	for _, timed := range []bool{false, true} {
 		interrupted(t, func() (int, error) {
@@ -289,7 +289,7 @@ func TestEINTRWaitidSiginfo(t *testing.T) {
 		reaped = true
 		got := raw.decode()
 		if got.Signo != unix.SIGCHLD || got.Code != cldExited || got.Pid != int32(pid) ||
-			got.Uid != uint32(unix.Getuid()) || got.Status != 7 || got.Errno != 0 {
+			got.UID != uint32(unix.Getuid()) || got.Status != 7 || got.Errno != 0 {
 			return 0, errorf("Waitid: %+v; want SIGCHLD, CLD_EXITED, pid %d, uid %d, status 7", got, pid, unix.Getuid())
 		}
 		if s.runs.Load() == runs {

@@ -383,8 +383,8 @@ func TestSigwaitFamily(t *testing.T) {
 	if sig != usr1 {
 		t.Errorf("Sigwait = %v, want SIGUSR1", sig)
 	}
-	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid())}
-	if info.Signo != want.Signo || info.Code != want.Code || info.Pid != want.Pid || info.Uid != want.Uid || info.Errno != 0 {
+	want := SigInfo{Signo: usr1, Code: siUser, Pid: int32(unix.Getpid()), UID: uint32(unix.Getuid())}
+	if info.Signo != want.Signo || info.Code != want.Code || info.Pid != want.Pid || info.UID != want.UID || info.Errno != 0 {
 		t.Errorf("Sigwaitinfo = %+v, want %+v", info, want)
 	}
 	if !ok || !okPolled || polled.Signo != usr1 {

@@ -38,7 +38,7 @@ func (r *rawSiginfo) decode() SigInfo {
 		Code:   code,
 		Errno:  r.Errno,
 		Pid:    int32(binary.NativeEndian.Uint32(u[0:])),
-		Uid:    binary.NativeEndian.Uint32(u[4:]),
+		UID:    binary.NativeEndian.Uint32(u[4:]),
 		Status: int32(binary.NativeEndian.Uint32(u[8:])),
 		Band:   int64(binary.NativeEndian.Uint64(u[0:])),
 	}

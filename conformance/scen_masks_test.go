@@ -69,9 +69,9 @@ func masks(o *out) {
 			return
 		}
 		o.line(label+" signo code errno", []int{int(info.Signo), int(info.Code), int(info.Errno)})
-		o.line(label+" pid uid are mine", int(info.Pid) == os.Getpid() && int(info.Uid) == os.Getuid())
+		o.line(label+" pid uid are mine", int(info.Pid) == os.Getpid() && int(info.UID) == os.Getuid())
 		o.line(label+" status", info.Status)
-		o.line(label+" band is pid and uid", info.Band == int64(info.Pid)+int64(info.Uid)<<32)
+		o.line(label+" band is pid and uid", info.Band == int64(info.Pid)+int64(info.UID)<<32)
 	}
 	show("sigwaitinfo after pthread_kill", info, true)
 	must(pysignal.RaiseSignal(u1))
