@@ -164,7 +164,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	for _, c := range offMain {
 		tried++
 		var e *Error
-		if err := c.call(); !errors.Is(err, c.want) || (c.name != "OpenWakeup" && !errors.As(err, &e)) {
+		if err := c.call(); !errors.Is(err, c.want) || !errors.As(err, &e) {
 			t.Errorf("%s off the main thread: %v, want an *Error wrapping ErrNotMainThread", c.name, err)
 		}
 	}
@@ -260,8 +260,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	for _, c := range misuse {
 		tried++
-		if err := onMain(c.call); !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		var e *Error
+		if err := onMain(c.call); !errors.Is(err, c.want) || !errors.As(err, &e) {
+			t.Errorf("%s: %v (%T), want an *Error wrapping %v", c.name, err, err, c.want)
 		}
 	}
 	if diff := cmp.Diff(before, takeSnapshot()); diff != "" {

@@ -5,7 +5,6 @@ package pysignal
 import (
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -59,17 +58,17 @@ var openWakeups []*Wakeup
 // the previous wakeup fd. It works only on the main thread.
 func OpenWakeup() (*Wakeup, error) {
 	if !onMainThread() {
-		return nil, ErrNotMainThread
+		return nil, &Error{"OpenWakeup", 0, ErrNotMainThread}
 	}
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		return nil, err
+		return nil, &Error{"OpenWakeup", 0, fmt.Errorf("pipe2: %w", err)}
 	}
 	id, _, err := identify(p[0])
 	if err != nil {
 		unix.Close(p[0])
 		unix.Close(p[1])
-		return nil, err
+		return nil, &Error{"OpenWakeup", 0, err}
 	}
 	prev := wakeupTarget{fd: currentWakeupFD(), id: installedID,
 		socket: atomic.LoadInt32(cWakeupFD) < -1, warn: atomic.LoadInt32(cWakeupWarn) != 0}
@@ -89,10 +88,10 @@ func OpenWakeup() (*Wakeup, error) {
 // works only on the main thread; a second Close returns ErrWakeupClosed.
 func (wk *Wakeup) Close() error {
 	if !onMainThread() {
-		return ErrNotMainThread
+		return &Error{"Wakeup.Close", 0, ErrNotMainThread}
 	}
 	if wk.closed {
-		return ErrWakeupClosed
+		return &Error{"Wakeup.Close", 0, ErrWakeupClosed}
 	}
 	wk.closed = true
 	openWakeups = slices.DeleteFunc(openWakeups, func(o *Wakeup) bool { return o == wk })
@@ -119,7 +118,10 @@ func (wk *Wakeup) Close() error {
 			err = cerr
 		}
 	}
-	return err
+	if err != nil {
+		return &Error{"Wakeup.Close", 0, err}
+	}
+	return nil
 }
 
 // restore installs t again if its fd still names the same file, and
@@ -160,12 +162,12 @@ func (wk *Wakeup) Signals() []unix.Signal {
 // handlers), on a closed Wakeup ErrWakeupClosed.
 func (wk *Wakeup) Drain() error {
 	if wk.closed {
-		return ErrWakeupClosed
+		return &Error{"Wakeup.Drain", 0, ErrWakeupClosed}
 	}
 	// A read end closed and its number reused would be somebody else's
 	// file: never read from it.
 	if id, _, err := identify(wk.r); err != nil || id != wk.id {
-		return fmt.Errorf("%w: fd %d is no longer its read end", ErrWakeupBroken, wk.r)
+		return &Error{"Wakeup.Drain", 0, fmt.Errorf("%w: fd %d is no longer its read end", ErrWakeupBroken, wk.r)}
 	}
 	var buf [256]byte
 	var broken error
@@ -182,9 +184,9 @@ func (wk *Wakeup) Drain() error {
 			continue
 		}
 		if n == 0 {
-			broken = fmt.Errorf("%w: its write end (fd %d) is closed", ErrWakeupBroken, wk.w)
+			broken = &Error{"Wakeup.Drain", 0, fmt.Errorf("%w: its write end (fd %d) is closed", ErrWakeupBroken, wk.w)}
 		} else if err != nil && err != unix.EAGAIN {
-			broken = fmt.Errorf("%w: %w", ErrWakeupBroken, os.NewSyscallError("read", err))
+			broken = &Error{"Wakeup.Drain", 0, fmt.Errorf("%w: read: %w", ErrWakeupBroken, err)}
 		}
 		break
 	}
@@ -205,13 +207,13 @@ func (wk *Wakeup) Drain() error {
 // on the main thread (ErrNotMainThread), where handlers run.
 func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int16, err error) {
 	if wk.closed {
-		return 0, ErrWakeupClosed
+		return 0, &Error{"Wakeup.Wait", 0, ErrWakeupClosed}
 	}
 	if !onMainThread() {
-		return 0, ErrNotMainThread
+		return 0, &Error{"Wakeup.Wait", 0, ErrNotMainThread}
 	}
 	if fd < -1 || fd > math.MaxInt32 { // poll(2) would ignore it, or see another fd
-		return 0, unix.EBADF
+		return 0, &Error{"Wakeup.Wait", 0, fmt.Errorf("fd %d: %w", fd, unix.EBADF)}
 	}
 	// Anything tripped before the wait: take its bytes too, so that
 	// Signals sees them and no stale byte wakes a later wait.
@@ -240,7 +242,7 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 		case err != nil:
 			return 0, err
 		case fds[1].Revents&unix.POLLNVAL != 0:
-			return 0, fmt.Errorf("%w: fd %d: %w", ErrWakeupBroken, wk.r, unix.EBADF)
+			return 0, &Error{"Wakeup.Wait", 0, fmt.Errorf("%w: fd %d: %w", ErrWakeupBroken, wk.r, unix.EBADF)}
 		case fds[1].Revents != 0:
 			if err := wk.Drain(); err != nil {
 				return 0, err
@@ -305,7 +307,7 @@ func (wk *Wakeup) Accept(fd int) (int, unix.Sockaddr, error) {
 // once d has passed. A negative d is refused with ErrNegativeTimeout.
 func (wk *Wakeup) Sleep(d time.Duration) error {
 	if d < 0 {
-		return ErrNegativeTimeout
+		return &Error{"Wakeup.Sleep", 0, ErrNegativeTimeout}
 	}
 	end := time.Now().Add(d)
 	for left := d; left > 0; left = time.Until(end) {
