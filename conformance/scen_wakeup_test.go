@@ -109,6 +109,16 @@ func wakeup(o *out) {
 	o.line("reports of three failures before one check", reports)
 	o.line("handler runs", log.take())
 	reports = nil
+	must(sig(34, pysignal.HandlerFunc(func(unix.Signal) error { return nil })))
+	block(34)
+	for i := 0; i < 100; i++ {
+		must(pysignal.RaiseSignal(34))
+	}
+	unblock(34)
+	o.differs("reports of 100 failures before one check", len(reports),
+		"pysignal reports 64 one by one and one more that counts the other 36; "+
+			"CPython's pending-call queue holds about 32 and drops the rest silently")
+	reports = nil
 
 	for _, warn := range []bool{true, false} {
 		r, w := nbPipe()
