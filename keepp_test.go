@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/trace"
 	"strings"
 	"testing"
@@ -34,8 +33,8 @@ func TestWaitKeepsItsP(t *testing.T) {
 }
 
 func testKeepsItsP(t *testing.T, where string) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
 		t.Skipf("no go command to read the trace with: %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "trace.out")
