@@ -187,6 +187,11 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// errorer is the part of *testing.T that compare uses.
+type errorer interface {
+	Errorf(format string, args ...any)
+}
+
 // diffs collects the expected differences seen, with the CPython versions
 // that showed each.
 type diffs struct {
@@ -194,8 +199,7 @@ type diffs struct {
 	versions map[string][]string
 }
 
-func compare(t *testing.T, version, name string, goLines, pyLines []string, expected *diffs) (n, differ int) {
-	t.Helper()
+func compare(t errorer, version, name string, goLines, pyLines []string, expected *diffs) (n, differ int) {
 	if len(goLines) != len(pyLines) {
 		t.Errorf("%s under CPython %s: Go printed %d lines, Python %d:\nGo:\n%s\nPython:\n%s",
 			name, version, len(goLines), len(pyLines), strings.Join(goLines, "\n"), strings.Join(pyLines, "\n"))
@@ -233,4 +237,36 @@ func compare(t *testing.T, version, name string, goLines, pyLines []string, expe
 		expected.versions[e] = append(expected.versions[e], version)
 	}
 	return n, differ
+}
+
+// problems records compare's complaints.
+type problems []string
+
+func (p *problems) Errorf(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+// The runner itself: equal lines pass, an unmarked difference fails, a
+// marked difference passes only while the values differ, labels and line
+// counts must match.
+func TestCompare(t *testing.T) {
+	const mark = " ## differs: a reason"
+	for _, c := range []struct {
+		name       string
+		goL, pyL   []string
+		complaints int
+	}{
+		{"equal", []string{"a: 1", "b: x y"}, []string{"a: 1", "b: x y"}, 0},
+		{"unmarked difference", []string{"a: 1"}, []string{"a: 2"}, 1},
+		{"marked on the Go side, differs", []string{"a: 1" + mark}, []string{"a: 2"}, 0},
+		{"marked on the Python side, differs", []string{"a: 1"}, []string{"a: 2" + mark}, 0},
+		{"marked but no longer differs", []string{"a: 1" + mark}, []string{"a: 1"}, 1},
+		{"labels differ", []string{"a: 1"}, []string{"b: 1"}, 1},
+		{"line counts differ", []string{"a: 1", "b: 2"}, []string{"a: 1"}, 1},
+	} {
+		var p problems
+		d := &diffs{versions: map[string][]string{}}
+		compare(&p, "3.x", "test", c.goL, c.pyL, d)
+		if len(p) != c.complaints {
+			t.Errorf("%s: %d complaints %q, want %d", c.name, len(p), p, c.complaints)
+		}
+	}
 }

@@ -56,5 +56,5 @@ func interrupt(o *out) {
 	o.attempt("interrupt_main(2**32+2)", interruptThenCheck(1<<32+2))
 	o.attemptDiffers("interrupt_main(32)", interruptThenCheck(32),
 		"glibc's 32 is reserved (design.md difference 2); CPython trips it and reports it ignored")
-	o.differs("reports", reports, "CPython reports the tripped 32 as ignored; pysignal refused it")
+	o.differs("reports", reports, "CPython reports the tripped 32 as ignored; pysignal refused it (design.md difference 2)")
 }

@@ -117,7 +117,7 @@ func wakeup(o *out) {
 	unblock(34)
 	o.differs("reports of 100 failures before one check", len(reports),
 		"pysignal reports 64 one by one and one more that counts the other 36; "+
-			"CPython's pending-call queue holds about 32 and drops the rest silently")
+			"CPython's pending-call queue holds about 32 and drops the rest silently (design.md difference 19)")
 	reports = nil
 
 	for _, warn := range []bool{true, false} {

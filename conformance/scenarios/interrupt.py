@@ -37,5 +37,5 @@ for sig in (0, -1, 65):
 attempt("interrupt_main(2**32+2)", lambda: interrupt_then_check(2**32 + 2))
 attempt("interrupt_main(32)", lambda: interrupt_then_check(32),
         differs="glibc's 32 is reserved (design.md difference 2); CPython trips it and reports it ignored")
-line("reports", reports, differs="CPython reports the tripped 32 as ignored; pysignal refused it")
+line("reports", reports, differs="CPython reports the tripped 32 as ignored; pysignal refused it (design.md difference 2)")
 done()
