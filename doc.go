@@ -88,6 +88,14 @@
 // installs DefaultIntHandler. docs/design.md lists every CPython function,
 // its counterpart here, and every difference.
 //
+// # Errors
+//
+// Every failure of the package's own is an *Error carrying the operation and
+// the signal; errors.Is finds the kernel's errno or the package's sentinel
+// (ErrInvalidSignal, ErrReservedSignal, …) through it. A handler's error is
+// returned unchanged, as CPython propagates a handler's exception, and the
+// wrappers return what their x/sys/unix twin returns.
+//
 // # Platforms
 //
 // The package needs Linux and cgo: Linux for its system calls and signal

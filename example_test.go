@@ -113,3 +113,19 @@ func ExampleSleep() {
 	fmt.Println(err, time.Since(start) >= 20*time.Millisecond)
 	// Output: <nil> true
 }
+
+// Every failure of the package's own is an *Error naming the operation and
+// the signal; errors.Is sees through it to the errno or the sentinel.
+func ExampleError() {
+	pysignal.Call(func() {
+		_, err := pysignal.Signal(unix.SIGKILL, pysignal.Ignore)
+		fmt.Println(err)
+		var e *pysignal.Error
+		fmt.Println(errors.As(err, &e), e.Op, pysignal.SignalName(e.Sig))
+		fmt.Println(errors.Is(err, unix.EINVAL))
+	})
+	// Output:
+	// pysignal: sigaction(SIGKILL): invalid argument
+	// true sigaction SIGKILL
+	// true
+}
