@@ -632,20 +632,38 @@ func (r *benchResult) goals() (notMet int) {
 		}
 		fmt.Printf("  [%s] %-52s %s\n", mark, what, have)
 	}
-	fmt.Println("goals (ratios from this run):")
+	// within: a p50 goal "pysignal ≤ k × ref" met on the pooled samples but
+	// missed in one of the rounds cannot be told from the machine's drift.
+	within := func(what, scen, ref string, k float64, have string) {
+		a, b := r.RoundP50["pysignal"][scen], r.RoundP50[ref][scen]
+		met := float64(py[scen].P50) <= k*float64(r.Summary[ref][scen].P50)
+		agree := len(a) == len(b)
+		for i := range a {
+			if i < len(b) && (float64(a[i]) <= k*float64(b[i])) != met {
+				agree = false
+			}
+		}
+		if met && !agree {
+			fmt.Printf("  [%s] %-52s %s\n", "noise ", what, have+" (not in every round)")
+			notMet++
+			return
+		}
+		check(what, met, have)
+	}
+	fmt.Println("goals (ratios from this run; 'noise': met overall, not in every round):")
 	st, ct := py["same-thread"], py["cross-thread"]
 	times := func(a, b int64, what string) string { return fmt.Sprintf("%.2f× %s", float64(a)/float64(b), what) }
 	if f, ok := fl["same-thread"]; ok {
-		check("same-thread p50 ≤ 1.05× the C floor", float64(st.P50) <= 1.05*float64(f.P50), times(st.P50, f.P50, "floor"))
+		within("same-thread p50 ≤ 1.05× the C floor", "same-thread", "C floor", 1.05, times(st.P50, f.P50, "floor"))
 	}
 	if c, ok := cpy["same-thread"]; ok {
-		check("same-thread p50 ≤ CPython", st.P50 <= c.P50, times(st.P50, c.P50, "CPython"))
+		within("same-thread p50 ≤ CPython", "same-thread", "CPython", 1, times(st.P50, c.P50, "CPython"))
 	}
 	if c, ok := cpy["cross-thread"]; ok {
-		check("cross-thread p50 ≤ CPython", ct.P50 <= c.P50, times(ct.P50, c.P50, "CPython"))
+		within("cross-thread p50 ≤ CPython", "cross-thread", "CPython", 1, times(ct.P50, c.P50, "CPython"))
 	}
 	if f, ok := fl["cross-thread"]; ok {
-		check("cross-thread p50 ≤ 1.5× the C floor", float64(ct.P50) <= 1.5*float64(f.P50), times(ct.P50, f.P50, "floor"))
+		within("cross-thread p50 ≤ 1.5× the C floor", "cross-thread", "C floor", 1.5, times(ct.P50, f.P50, "floor"))
 		check("cross-thread p99 ≤ 2× the C floor", ct.P99 <= 2*f.P99, times(ct.P99, f.P99, "floor"))
 	}
 	if o, ok := osg["same-thread"]; ok {

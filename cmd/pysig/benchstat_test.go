@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,5 +75,40 @@ func TestJSONKeys(t *testing.T) {
 				t.Errorf("%s.%s: JSON key %q holds a measurement with no unit", typ.Name(), f.Name, tag)
 			}
 		}
+	}
+}
+
+// TestGoalsWithinNoise: a p50 goal met on the pooled samples but missed in
+// a round is "noise" and counts as not met (bench -check fails on it); met
+// in every round it is met.
+func TestGoalsWithinNoise(t *testing.T) {
+	run := func(roundPy []int64) (string, int) {
+		r := &benchResult{
+			Summary: map[string]map[string]stats{
+				"pysignal": {"same-thread": {P50: 1000, P99: 1000, N: 3}},
+				"C floor":  {"same-thread": {P50: 1000, P99: 1000, N: 3}},
+			},
+			RoundP50: map[string]map[string][]int64{
+				"pysignal": {"same-thread": roundPy},
+				"C floor":  {"same-thread": {1000, 1000, 1000}},
+			},
+			Wrapper: map[string]wrapperCost{"read": {100, 100, 100}, "write": {100, 100, 100}, "poll(0)": {100, 100, 100}},
+		}
+		old := os.Stdout
+		rd, wr, _ := os.Pipe()
+		os.Stdout = wr
+		n := r.goals()
+		wr.Close()
+		os.Stdout = old
+		b, _ := io.ReadAll(rd)
+		return string(b), n
+	}
+	out, n := run([]int64{1000, 1000, 1000})
+	if !strings.Contains(out, "[met   ] same-thread p50 ≤ 1.05× the C floor") || n != 0 {
+		t.Errorf("every round within the goal: %d not met\n%s", n, out)
+	}
+	out, n = run([]int64{900, 1000, 1200})
+	if !strings.Contains(out, "[noise ] same-thread p50 ≤ 1.05× the C floor") || n != 1 {
+		t.Errorf("one round past the goal: %d not met\n%s", n, out)
 	}
 }
