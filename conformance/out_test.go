@@ -107,9 +107,14 @@ func errClass(err error) string {
 		return "KeyboardInterrupt"
 	case errors.Is(err, pysignal.ErrOverflow):
 		return "OverflowError"
-	case errors.Is(err, pysignal.ErrInvalidSignal), errors.Is(err, pysignal.ErrNotMainThread),
-		errors.Is(err, pysignal.ErrBlockingFD), errors.Is(err, pysignal.ErrNegativeTimeout):
-		return "ValueError"
+	case errors.Is(err, pysignal.ErrNotMainThread):
+		return "ValueError (main thread)"
+	case errors.Is(err, pysignal.ErrInvalidSignal):
+		return "ValueError (signal range)"
+	case errors.Is(err, pysignal.ErrBlockingFD):
+		return "ValueError (blocking fd)"
+	case errors.Is(err, pysignal.ErrNegativeTimeout):
+		return "ValueError (negative timeout)"
 	case errors.Is(err, pysignal.ErrInvalidHandler):
 		return "TypeError"
 	case errors.Is(err, pysignal.ErrReservedSignal):

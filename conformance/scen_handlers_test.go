@@ -27,6 +27,8 @@ func handlers(o *out) {
 	o.attempt("signal(65, h1)", sig(65, h1))
 	o.attempt("signal(U1, None)", sig(u1, nil))
 	o.attempt("signal(0, None)", sig(0, nil))
+	o.attempt("signal(65, 'not callable')", sig(65, pysignal.Disposition(7)))
+	o.attempt("signal(SIGKILL, None)", sig(unix.SIGKILL, nil))
 	o.attempt("signal(SIGKILL, SIG_DFL)", sig(unix.SIGKILL, pysignal.Default))
 	o.attempt("signal(SIGSTOP, h1)", sig(unix.SIGSTOP, h1))
 	o.attemptDiffers("signal(32, SIG_DFL)", sig(32, pysignal.Default), reservedReason)

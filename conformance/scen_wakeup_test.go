@@ -38,9 +38,16 @@ func wakeup(o *out) {
 	}
 	set := func(fd int, warn bool) (int, error) { return pysignal.SetWakeupFD(fd, warn) }
 
-	res := make(chan error)
-	go func() { _, err := set(-1, true); res <- err }()
+	res := make(chan error, 3)
+	go func() {
+		for _, fd := range []int{-1, -2, 1<<32 + 1} {
+			_, err := set(fd, true)
+			res <- err
+		}
+	}()
 	o.attempt("set_wakeup_fd(-1) off the main thread", <-res)
+	o.attempt("set_wakeup_fd(-2) off the main thread", <-res)
+	o.attempt("set_wakeup_fd(2**32+1) off the main thread", <-res)
 
 	r1, w1 := nbPipe()
 	_, w2 := nbPipe()

@@ -47,6 +47,13 @@ def err_class(e):
         return "ItimerError " + errno.errorcode[e.errno]
     if isinstance(e, OSError) and e.errno:
         return "OSError " + errno.errorcode[e.errno]
+    if isinstance(e, ValueError):
+        # Which check refused it: the order of the checks shows here.
+        msg = str(e)
+        for key, kind in (("main thread", "main thread"), ("out of range", "signal range"),
+                          ("non-blocking", "blocking fd"), ("non-negative", "negative timeout")):
+            if key in msg:
+                return "ValueError (%s)" % kind
     return type(e).__name__
 
 

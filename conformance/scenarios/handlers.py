@@ -3,7 +3,7 @@
 import signal
 import threading
 from signal import SIGUSR1 as U1, SIGUSR2 as U2, SIGALRM as ALRM
-from _conf import Log, line, attempt, done
+from _conf import Log, line, attempt, err_class, done
 
 RESERVED = ("the Go runtime needs this signal: taking it would break "
             "preemption, profiling or run-time panics (design.md difference 2)")
@@ -16,6 +16,8 @@ attempt("signal(-1, h1)", lambda: signal.signal(-1, h1))
 attempt("signal(65, h1)", lambda: signal.signal(65, h1))
 attempt("signal(U1, None)", lambda: signal.signal(U1, None))
 attempt("signal(0, None)", lambda: signal.signal(0, None))
+attempt("signal(65, 'not callable')", lambda: signal.signal(65, "not callable"))
+attempt("signal(SIGKILL, None)", lambda: signal.signal(signal.SIGKILL, None))
 attempt("signal(SIGKILL, SIG_DFL)", lambda: signal.signal(signal.SIGKILL, signal.SIG_DFL))
 attempt("signal(SIGSTOP, h1)", lambda: signal.signal(signal.SIGSTOP, h1))
 attempt("signal(32, SIG_DFL)", lambda: signal.signal(32, signal.SIG_DFL), differs=RESERVED)
@@ -35,7 +37,7 @@ def worker():
             fn()
             res[label] = "ok"
         except BaseException as e:
-            res[label] = type(e).__name__
+            res[label] = err_class(e)
 t = threading.Thread(target=worker)
 t.start()
 t.join()

@@ -2,7 +2,7 @@
 import os
 import signal
 import threading
-from _conf import line, attempt, done
+from _conf import line, attempt, err_class, done
 
 U1, U2 = signal.SIGUSR1, signal.SIGUSR2
 RESERVED = ("the Go runtime's signals are refused in a set (design.md difference 2); "
@@ -28,7 +28,7 @@ def type_or_ok(fn):
         fn()
         return "ok"
     except BaseException as e:
-        return type(e).__name__
+        return err_class(e)
 t.start()
 t.join()
 line("pthread_sigmask off the main thread", res[0],

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 import threading
-from _conf import VERSION, Log, line, attempt, done
+from _conf import VERSION, Log, line, attempt, err_class, done
 
 reports = []
 msgs = []
@@ -29,16 +29,20 @@ def drain(r):
         return b""
 
 res = []
-t = threading.Thread(target=lambda: res.append(attempt_quiet(lambda: signal.set_wakeup_fd(-1))))
+t = threading.Thread(target=lambda: res.extend([attempt_quiet(lambda: signal.set_wakeup_fd(-1)),
+                                                attempt_quiet(lambda: signal.set_wakeup_fd(-2)),
+                                                attempt_quiet(lambda: signal.set_wakeup_fd(2**32 + 1))]))
 def attempt_quiet(fn):
     try:
         fn()
         return "ok"
     except BaseException as e:
-        return type(e).__name__
+        return err_class(e)
 t.start()
 t.join()
 line("set_wakeup_fd(-1) off the main thread", res[0])
+line("set_wakeup_fd(-2) off the main thread", res[1])
+line("set_wakeup_fd(2**32+1) off the main thread", res[2])
 
 r1, w1 = nb_pipe()
 r2, w2 = nb_pipe()
