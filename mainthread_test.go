@@ -412,9 +412,13 @@ func TestHandlerNestingUnderAStormIsBounded(t *testing.T) {
 		return Sleep(time.Second) // the next SIGALRM interrupts it, and re-enters
 	}))
 	iv := unix.NsecToTimeval(int64(100 * time.Microsecond))
-	_, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Interval: iv, Value: iv})
-	must(t, err)
-	err = onMain(func() error {
+	err := onMain(func() error {
+		// Armed here, inside the Call: armed before it, a SIGALRM could run
+		// the handler in Main's idle loop first, which would nest there and
+		// end the process with ErrRecursion (seen under qemu-user).
+		if _, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Interval: iv, Value: iv}); err != nil {
+			return err
+		}
 		defer unix.Setitimer(unix.ItimerReal, unix.Itimerval{})
 		defer stop.Store(true) // on the main thread: no handler run writes depth after
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
