@@ -306,11 +306,19 @@ func TestWrappersRefuseTruncatedNumbers(t *testing.T) {
 		"Sendmsg":    func() error { return Sendmsg(big(w), buf, nil, nil, 0) },
 		"Connect":    func() error { return Connect(big(w), &unix.SockaddrUnix{Name: "@x"}) },
 		"EpollWait":  func() error { _, err := EpollWait(big(r), make([]unix.EpollEvent, 1), 0); return err },
+		// A flag word beyond 32 bits would lose its high bits silently.
+		"Recvfrom(flags)": func() error { _, _, err := Recvfrom(r, buf, 1<<32|unix.MSG_DONTWAIT); return err },
+		"Wait4(options)":  func() error { _, err := Wait4(-1, &ws, 1<<32|unix.WNOHANG, nil); return err },
+		"Open(mode)":      func() error { _, err := Open("/dev/null", 1<<32|unix.O_RDONLY, 0); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, ErrOverflow) {
 			t.Errorf("%s(1<<32+fd): %v, want ErrOverflow", name, err)
 		}
+	}
+	// The check costs no allocation on the way through.
+	if a := testing.AllocsPerRun(100, func() { Read(r, nil) }); a != 0 {
+		t.Errorf("Read allocates %v times per call", a)
 	}
 	// The byte is still there, and w still open: nothing reached them.
 	if n, err := unix.Read(r, buf); n != 1 || err != nil {

@@ -90,16 +90,18 @@ func errnoOf(err error) unix.Errno {
 	return 0
 }
 
-// narrow refuses an fd, pid or id that the kernel's 32-bit int would
-// truncate: x/sys/unix passes an int as it is, so fd 1<<32+3 would be fd 3.
-// CPython raises OverflowError; every wrapper returns ErrOverflow and makes
-// no call.
-// The test is inlined; only a refusal calls out.
-func narrow(n int) error {
-	if n == int(int32(n)) {
-		return nil
+// narrow refuses an fd, pid, id or flag word that the kernel's 32-bit int
+// would truncate: x/sys/unix passes an int as it is, so fd 1<<32+3 would be
+// fd 3, and a flag above bit 31 would be dropped silently. CPython raises
+// OverflowError; every wrapper returns ErrOverflow and makes no call. The
+// test is inlined; only a refusal calls out.
+func narrow(ns ...int) error {
+	for _, n := range ns {
+		if n != int(int32(n)) {
+			return checkFits32("argument", n)
+		}
 	}
-	return checkFits32("fd, pid or id", n)
+	return nil
 }
 
 // Read is unix.Read in the PEP 475 loop: CPython's os.read (_Py_read).
@@ -154,12 +156,15 @@ func Writev(fd int, iovs [][]byte) (n int, err error) {
 // Open is unix.Open in the PEP 475 loop: CPython's os.open (opening a FIFO
 // blocks until the other end opens).
 func Open(path string, mode int, perm uint32) (fd int, err error) {
+	if err := narrow(mode); err != nil {
+		return -1, err
+	}
 	return retry("openat", func() (int, error) { return unix.Open(path, mode, perm) })
 }
 
 // Openat is unix.Openat in the PEP 475 loop: CPython's os.open with dir_fd.
 func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) {
-	if err := narrow(dirfd); err != nil {
+	if err := narrow(dirfd, flags); err != nil {
 		return -1, err
 	}
 	return retry("openat", func() (int, error) { return unix.Openat(dirfd, path, flags, mode) })
@@ -182,7 +187,7 @@ func Close(fd int) error {
 // Wait4 is unix.Wait4 in the PEP 475 loop: CPython's os.wait4 (and wait,
 // wait3, waitpid).
 func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) (wpid int, err error) {
-	if err := narrow(pid); err != nil {
+	if err := narrow(pid, options); err != nil {
 		return 0, err
 	}
 	return retry("wait4", func() (int, error) { return unix.Wait4(pid, wstatus, options, rusage) })
@@ -190,7 +195,7 @@ func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) 
 
 // Waitid is unix.Waitid in the PEP 475 loop: CPython's os.waitid.
 func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
-	if err := narrow(id); err != nil {
+	if err := narrow(idType, id, options); err != nil {
 		return err
 	}
 	_, err := retry("waitid", func() (int, error) { return result(unix.Waitid(idType, id, info, options, rusage)) })
@@ -199,7 +204,7 @@ func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Ru
 
 // Flock is unix.Flock in the PEP 475 loop: CPython's fcntl.flock.
 func Flock(fd int, how int) error {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, how); err != nil {
 		return err
 	}
 	_, err := retry("flock", func() (int, error) { return result(unix.Flock(fd, how)) })
@@ -209,7 +214,7 @@ func Flock(fd int, how int) error {
 // FcntlFlock is unix.FcntlFlock in the PEP 475 loop: CPython's
 // fcntl.lockf / fcntl.fcntl with F_SETLKW, which waits for the lock.
 func FcntlFlock(fd uintptr, cmd int, lk *unix.Flock_t) error {
-	if err := narrow(int(fd)); err != nil {
+	if err := narrow(int(fd), cmd); err != nil {
 		return err
 	}
 	_, err := retry("fcntl", func() (int, error) { return result(unix.FcntlFlock(fd, cmd, lk)) })

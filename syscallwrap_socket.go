@@ -15,7 +15,7 @@ func Accept(fd int) (nfd int, sa unix.Sockaddr, err error) {
 
 // Accept4 is unix.Accept4 in the PEP 475 loop.
 func Accept4(fd int, flags int) (nfd int, sa unix.Sockaddr, err error) {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, flags); err != nil {
 		return -1, nil, err
 	}
 	nfd, err = retry("accept4", func() (r int, e error) { r, sa, e = unix.Accept4(fd, flags); return })
@@ -25,7 +25,7 @@ func Accept4(fd int, flags int) (nfd int, sa unix.Sockaddr, err error) {
 // Recvfrom is unix.Recvfrom in the PEP 475 loop: CPython's socket.recv and
 // recvfrom.
 func Recvfrom(fd int, p []byte, flags int) (n int, from unix.Sockaddr, err error) {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, flags); err != nil {
 		return 0, nil, err
 	}
 	n, err = retry("recvfrom", func() (r int, e error) { r, from, e = unix.Recvfrom(fd, p, flags); return })
@@ -35,7 +35,7 @@ func Recvfrom(fd int, p []byte, flags int) (n int, from unix.Sockaddr, err error
 // Sendto is unix.Sendto in the PEP 475 loop: CPython's socket.send and
 // sendto.
 func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, flags); err != nil {
 		return err
 	}
 	_, err := retry("sendto", func() (int, error) { return result(unix.Sendto(fd, p, flags, to)) })
@@ -44,7 +44,7 @@ func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error {
 
 // Recvmsg is unix.Recvmsg in the PEP 475 loop: CPython's socket.recvmsg.
 func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from unix.Sockaddr, err error) {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, flags); err != nil {
 		return 0, 0, 0, nil, err
 	}
 	n, err = retry("recvmsg", func() (r int, e error) {
@@ -56,7 +56,7 @@ func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from
 
 // Sendmsg is unix.Sendmsg in the PEP 475 loop: CPython's socket.sendmsg.
 func Sendmsg(fd int, p, oob []byte, to unix.Sockaddr, flags int) error {
-	if err := narrow(fd); err != nil {
+	if err := narrow(fd, flags); err != nil {
 		return err
 	}
 	_, err := retry("sendmsg", func() (int, error) { return result(unix.Sendmsg(fd, p, oob, to, flags)) })
