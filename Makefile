@@ -43,14 +43,16 @@ gotest:
 	$(GO) test -race -count=1 -timeout 8m ./...
 
 ## portable: where pysignal cannot work (not Linux, or cgo off) it still
-## compiles, and every function says what is missing. Windows is out: the API
+## compiles (every package and test, vetted), and every function says what
+## is missing. Windows is out: the API
 ## uses x/sys/unix types (unix.Signal, unix.Sockaddr, ...) that it lacks.
 PORTABLE := darwin/arm64 freebsd/amd64 linux/amd64
 portable:
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestUnsupported$$' .
 	@for t in $(PORTABLE); do \
-		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./cmd/pysig"; \
+		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/}: go build ./cmd/pysig, go vet ./..."; \
 		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/pysig || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; \
 	done
 
 ## conformance: the differential suite against every CPython 3.10+ found
