@@ -19,7 +19,7 @@ demo:
 	$(GO) run ./cmd/pysig demo
 
 ## test: every check CI runs
-test: fmtcheck tidy vet staticcheck gotest portable ctest asyncsafe
+test: fmtcheck tidy vet staticcheck gotest conformance portable ctest asyncsafe
 
 fmtcheck:
 	@out=$$(gofmt -l .); \
@@ -39,8 +39,10 @@ STATICCHECK_VERSION := v0.8.2
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -checks inherit,ST1003 ./...
 
+# TestConformance runs in its own target, verbose, so that every run
+# prints the suite's line count and each expected difference.
 gotest:
-	$(GO) test -race -count=1 -timeout 8m ./...
+	$(GO) test -race -count=1 -timeout 8m -skip '^TestConformance$$' ./...
 
 ## portable: where pysignal cannot work (not Linux, or cgo off) it still
 ## compiles (every package and test, vetted), and every function says what
@@ -56,7 +58,7 @@ portable:
 	done
 
 ## conformance: the differential suite against every CPython 3.10+ found
-## (make test runs it too, inside gotest; PYSIGNAL_PYTHONS names interpreters)
+## (make test runs it and prints its report; PYSIGNAL_PYTHONS names interpreters)
 conformance:
 	$(GO) test -count=1 -v -run '^TestConformance$$' ./conformance
 
@@ -87,7 +89,7 @@ $(BUILD):
 	mkdir -p $@
 
 ## test-arm64: linux/arm64, cross-built with Debian's gcc-aarch64-linux-gnu
-## and run under qemu-user (qemu-user-static): the Go suite (children the
+## and run under qemu-user (qemu-user-static): the Go suite and sigtest (children the
 ## tests re-exec run through binfmt_misc), the C core test, and the
 ## async-signal-safety check of the arm64 object code. No race detector and
 ## no sanitizers (neither runs under qemu-user), and a 5 s storm soak: qemu
@@ -99,11 +101,13 @@ test-arm64: binfmt-arm64 | $(BUILD)
 	CGO_ENABLED=1 GOARCH=arm64 CC=$(ARM64_CC) $(GO) vet ./...
 	CGO_ENABLED=1 GOARCH=arm64 CC=$(ARM64_CC) $(GO) test -c -o $(BUILD)/pysignal-arm64.test .
 	$(ARM64_RUN) ./$(BUILD)/pysignal-arm64.test -test.v -test.count=1 -test.timeout=8m
+	CGO_ENABLED=1 GOARCH=arm64 CC=$(ARM64_CC) $(GO) test -c -o $(BUILD)/sigtest-arm64.test ./sigtest
+	$(ARM64_RUN) ./$(BUILD)/sigtest-arm64.test -test.count=1 -test.timeout=4m
 	$(ARM64_CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I. \
 		csrc/handler_test.c handler.c -o $(BUILD)/handler_test-arm64
 	$(ARM64_RUN) ./$(BUILD)/handler_test-arm64
 	$(ARM64_CC) -O2 -g -ffunction-sections -fdata-sections -I. -c handler.c -o $(BUILD)/handler-arm64.o
-	$(GO) run ./internal/asyncsafe -entry pysig_handler,pysig_trip_signal $(BUILD)/handler-arm64.o
+	$(GO) run ./internal/asyncsafe -entry pysig_handler,pysig_trip_signal,pysig_nudge $(BUILD)/handler-arm64.o
 
 # Registers qemu-aarch64 with binfmt_misc (root), so that an arm64 binary,
 # and every child it starts, runs under qemu like a native one.
