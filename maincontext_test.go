@@ -363,19 +363,9 @@ func BenchmarkReadUnderMainContext(b *testing.B) {
 		owned bool
 	}{{"impl=raw", unix.Read, false}, {"impl=wrapped", Read, false}, {"impl=wrapped-maincontext", Read, true}} {
 		b.Run(v.name, func(b *testing.B) {
-			r, w := benchPipe(b)
-			one, buf := []byte{1}, make([]byte, 1)
 			interruptOwned.Store(v.owned)
 			defer interruptOwned.Store(false)
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				if _, err := unix.Write(w, one); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := v.read(r, buf); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchReadRoundTrip(b, v.read)
 		})
 	}
 }

@@ -182,16 +182,22 @@ func runMain(run *mainRun, fn func()) {
 		panic(msg)
 	}
 
-	executor.mu.Lock()
-	executor.serving = false
-	rest := executor.queue
-	executor.queue = nil
-	executor.mu.Unlock()
-	for _, c := range rest {
+	for _, c := range stopServing() {
 		if c.stop == nil {
 			c.run()
 		}
 	}
+}
+
+// stopServing marks the main thread as no longer serving and returns the
+// calls still queued, for the caller to run or fail.
+func stopServing() []*call {
+	executor.mu.Lock()
+	defer executor.mu.Unlock()
+	executor.serving = false
+	rest := executor.queue
+	executor.queue = nil
+	return rest
 }
 
 // abandon ends a run that leaves by a panic or a Goexit: Main may be called
@@ -199,12 +205,7 @@ func runMain(run *mainRun, fn func()) {
 // waiting forever.
 func abandon(run *mainRun) {
 	atomic.StoreInt32(cIdleWaiting, 0)
-	executor.mu.Lock()
-	executor.serving = false
-	rest := executor.queue
-	executor.queue = nil
-	executor.mu.Unlock()
-	for _, c := range rest {
+	for _, c := range stopServing() {
 		if c.stop == nil {
 			c.panicked, c.panicVal = true, run.name+" ended (a panic or Goexit on the main thread) before running this Call"
 			close(c.done)
