@@ -129,3 +129,20 @@ var ErrRecursion = errors.New("pysignal: maximum signal handler nesting depth ex
 type ExitCode int
 
 func (c ExitCode) Error() string { return "exit status " + strconv.Itoa(int(c)) }
+
+// exitStatus is Exit's decision, the same in every build: the exit status
+// for err, whether err's message goes to standard error, and whether err is
+// a KeyboardInterrupt (which, where it can, dies by SIGINT instead; 130 is
+// the status should it survive).
+func exitStatus(err error) (status int, printed, interrupted bool) {
+	var code ExitCode
+	switch {
+	case err == nil:
+		return 0, false, false
+	case errors.As(err, &code):
+		return int(code), false, false
+	case errors.Is(err, ErrKeyboardInterrupt):
+		return 130, true, true
+	}
+	return 1, true, false
+}

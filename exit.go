@@ -3,7 +3,6 @@
 package pysignal
 
 import (
-	"errors"
 	"os"
 	"runtime"
 
@@ -37,18 +36,14 @@ import (
 // calls have run by the time Exit is called, but goroutines it started are
 // simply stopped.
 func Exit(err error) {
-	var code ExitCode
-	switch {
-	case err == nil:
-		os.Exit(0)
-	case errors.As(err, &code):
-		os.Exit(int(code))
-	case errors.Is(err, ErrKeyboardInterrupt):
+	status, printed, interrupted := exitStatus(err)
+	if printed {
 		writeStderr(err.Error())
+	}
+	if interrupted {
 		dieBySIGINT()
 	}
-	writeStderr(err.Error())
-	os.Exit(1)
+	os.Exit(status)
 }
 
 // writeStderr writes msg and a newline to fd 2, bypassing os.Stderr: a

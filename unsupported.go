@@ -47,18 +47,11 @@ func MainContext(fn func(ctx context.Context) error) { Exit(fn(context.Backgroun
 // Exit ends the process as on Linux, except that KeyboardInterrupt exits
 // with status 130 instead of dying by SIGINT.
 func Exit(err error) {
-	var code ExitCode
-	switch {
-	case err == nil:
-		os.Exit(0)
-	case errors.As(err, &code):
-		os.Exit(int(code))
+	status, printed, _ := exitStatus(err)
+	if printed {
+		fmt.Fprintln(os.Stderr, err)
 	}
-	fmt.Fprintln(os.Stderr, err)
-	if errors.Is(err, ErrKeyboardInterrupt) {
-		os.Exit(130)
-	}
-	os.Exit(1)
+	os.Exit(status)
 }
 func Call(f func())                                 { f() }
 func InterruptOccurred() bool                       { return false }
