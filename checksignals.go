@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"fmt"
+	"math/bits"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -16,13 +17,13 @@ import (
 //
 // With nothing pending it costs one atomic load and allocates nothing. On
 // any thread but the main thread it returns nil and runs nothing. Otherwise
-// it clears the "pending" flag, then, in ascending signal-number order, clears
-// each tripped signal's flag and runs its handler. A signal whose handler has
-// become Default or Ignore since it tripped is reported to the unraisable
-// hook (ErrIgnoredSignal), never run. The first handler error stops the scan:
-// the pending flag is set again so the remaining signals run at the next
-// call, and the error is returned unchanged. A handler that panics leaves the
-// remaining signals pending in the same way and the panic propagates.
+// it goes once through the tripped signals in ascending order, clearing each
+// one's flag and running its handler. A signal whose handler has become
+// Default or Ignore since it tripped is reported to the unraisable hook
+// (ErrIgnoredSignal), never run. The first handler error ends the pass: the
+// signals after it stay pending and run at the next call, and the error is
+// returned unchanged. A handler that panics leaves the remaining signals
+// pending in the same way and the panic propagates.
 //
 // Handlers nest: a handler that makes a wrapped blocking call, or calls
 // CheckSignals, runs the handlers of signals that arrive meanwhile, itself
@@ -30,45 +31,52 @@ import (
 // runs nothing and returns ErrRecursion, leaving the signals pending for a
 // check further out.
 func CheckSignals() error {
-	if atomic.LoadInt32(cIsTripped) == 0 {
+	if atomic.LoadUint64(cPending) == 0 {
 		return nil
 	}
 	return runPending()
 }
 
-// runPending is CheckSignals' slow path.
+// runPending is CheckSignals' slow path: one pass in ascending signal order,
+// as CPython's. Each signal's bit is cleared just before its handler runs,
+// so a signal that trips again before its turn coalesces; one numbered above
+// the running handler's that trips meanwhile runs in this pass, one below it
+// at the next check. A handler error or panic leaves the bits not yet
+// reached set, and so pending.
 func runPending() error {
 	if !onMainThread() {
 		return nil
 	}
 	if handlerDepth >= MaxHandlerNesting {
-		return ErrRecursion // the pending flag stays set
+		return ErrRecursion // the pending word stays as it is
 	}
-	// Clear the global flag first: a signal that arrives during the scan
-	// sets it again, and at worst the next call scans for nothing.
-	atomic.StoreInt32(cIsTripped, 0)
-	reportWakeupErrors()
-	// The flags two at a time (flag 0 is never set), then flag 64: one
-	// load per pair halves the scan, most of this function's cost.
-	for w := range cTrippedPairs {
-		if atomic.LoadUint64(&cTrippedPairs[w]) == 0 {
-			continue
+	// Bit 0 is cleared before the ring is read: an error queued after the
+	// read sets it again.
+	if atomic.LoadUint64(cPending)&pendingMore != 0 {
+		atomic.AndUint64(cPending, ^uint64(pendingMore))
+		reportWakeupErrors()
+	}
+	for sig := unix.Signal(1); sig < nsig-1; sig++ {
+		above := atomic.LoadUint64(cPending) >> sig << sig
+		if above == 0 {
+			break
 		}
-		for sig := unix.Signal(2 * w); sig < unix.Signal(2*w+2); sig++ {
-			if err := runTripped(sig); err != nil {
-				return err
-			}
+		sig = unix.Signal(bits.TrailingZeros64(above))
+		if err := runTripped(sig); err != nil {
+			return err
 		}
+	}
+	if atomic.LoadInt32(cTripped64) == 0 {
+		return nil
 	}
 	return runTripped(nsig - 1)
 }
 
 // runTripped runs sig's handler if sig has tripped, clearing its flag.
 func runTripped(sig unix.Signal) error {
-	if atomic.LoadInt32(&cTripped[sig]) == 0 {
+	if !untrip(sig) {
 		return nil
 	}
-	atomic.StoreInt32(&cTripped[sig], 0)
 	h := loadHandler(sig)
 	if h == nil || h == Default || h == Ignore {
 		reportUnraisable(&UnraisableError{
@@ -84,20 +92,11 @@ func runTripped(sig unix.Signal) error {
 // thread that runs them.
 var handlerDepth int
 
-// callHandler runs one handler. If it fails or panics, the pending flag is
-// set again so the signals after it in the scan run at the next check.
-func callHandler(h Handler, sig unix.Signal) (err error) {
-	returned := false
+// callHandler runs one handler, counted in handlerDepth.
+func callHandler(h Handler, sig unix.Signal) error {
 	handlerDepth++
-	defer func() {
-		handlerDepth--
-		if !returned || err != nil {
-			atomic.StoreInt32(cIsTripped, 1)
-		}
-	}()
-	err = h.Handle(sig)
-	returned = true
-	return err
+	defer func() { handlerDepth-- }()
+	return h.Handle(sig)
 }
 
 const wakeupErrMsg = "Exception ignored when trying to write to the signal wakeup fd"

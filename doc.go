@@ -4,9 +4,9 @@
 // # The two halves
 //
 // A small C handler, installed with sigaction for every signal the program
-// hands to the package, does only what is safe in signal context: it sets
-// the signal's "tripped" flag, sets a global "something is pending" flag,
-// counts the delivery, and writes the signal number as one byte to the
+// hands to the package, does only what is safe in signal context: it marks
+// the signal "tripped" (one atomic OR of a word that is non-zero while
+// anything is pending), counts the delivery, and writes the signal number as one byte to the
 // wakeup fd if one is set (SetWakeupFD). It never calls Go.
 //
 // The Go handlers run later, on the main thread, at safe points: whenever

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -134,7 +133,7 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		// Drop what the sequence left pending first: Release runs pending
 		// handlers, and a failing one would abort it.
 		for _, sig := range fuzzSigs[:3] {
-			atomic.StoreInt32(&cTripped[sig], 0)
+			untrip(sig)
 		}
 		for _, sig := range fuzzSigs[:3] {
 			if rerr := Release(sig); rerr != nil && err == nil {

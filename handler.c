@@ -19,9 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* 8-byte aligned: CheckSignals scans the flags two at a time. */
-int32_t pysig_tripped[PYSIG_NSIG] __attribute__((aligned(8)));
-int32_t pysig_is_tripped;
+uint64_t pysig_pending;
+int32_t pysig_tripped_64;
 uint64_t pysig_deliveries[PYSIG_NSIG];
 int32_t pysig_wakeup_fd = -1;
 int32_t pysig_wakeup_writers;
@@ -45,13 +44,18 @@ static int process_id;
 
 /* ---- 1. Signal context ------------------------------------------------ */
 
-/* The per-signal flag goes first and the global flag second: CheckSignals
- * clears the global flag before it scans the per-signal ones, so a signal
- * that arrives during a scan is seen by that scan or by the next one. */
+/* One atomic OR marks sig tripped and the process as having a signal
+ * pending (see handler.h).  It is also the full barrier that orders the
+ * trip before notify()'s load of pysig_idle_waiting, against Main, which
+ * sets that flag and then loads the pending word. */
 static void trip(int sig)
 {
-	STORE(&pysig_tripped[sig], 1);
-	STORE(&pysig_is_tripped, 1);
+	uint64_t bit = PYSIG_PENDING_MORE;
+	if (sig < 64)
+		bit = 1ull << sig;
+	else
+		__atomic_store_n(&pysig_tripped_64, 1, __ATOMIC_RELAXED); /* ordered by the OR */
+	__atomic_fetch_or(&pysig_pending, bit, __ATOMIC_SEQ_CST);
 }
 
 /* Writes one byte to the wakeup fd as pysig_wakeup_fd encodes it: a socket
@@ -89,16 +93,15 @@ static void queue_wakeup_error(int32_t err)
 			break;
 		}
 	}
-	STORE(&pysig_is_tripped, 1);
+	__atomic_fetch_or(&pysig_pending, PYSIG_PENDING_MORE, __ATOMIC_SEQ_CST);
 }
 
-/* Writes the signal number to the wakeup fd, after trip() (bpo-30038: a
- * byte written before the flags could wake a reader that then finds no flag
- * set), then pokes Main's idle eventfd if Main is waiting on it. */
-static void notify(int sig)
+/* Writes the signal number to the wakeup fd.  Counted in
+ * pysig_wakeup_writers from before its load of the fd until after the
+ * write, so that Go can wait until no handler still writes to an fd it has
+ * replaced. */
+static void write_wakeup(int sig)
 {
-	/* Counted from before the load until after the write, so that Go can
-	 * wait until no handler still writes to an fd it has replaced. */
 	__atomic_fetch_add(&pysig_wakeup_writers, 1, __ATOMIC_SEQ_CST);
 	int32_t fd = LOAD(&pysig_wakeup_fd);
 	if (fd != -1) {
@@ -117,6 +120,17 @@ static void notify(int sig)
 		}
 	}
 	__atomic_fetch_sub(&pysig_wakeup_writers, 1, __ATOMIC_SEQ_CST);
+}
+
+/* After trip() (bpo-30038: a byte written before the flags could wake a
+ * reader that then finds nothing pending): writes to the wakeup fd if there
+ * is one, then pokes Main's idle eventfd if Main is waiting on it.  The
+ * first load of the fd spares the counter's two locked instructions when
+ * there is none; a handler that saw no fd writes to none. */
+static void notify(int sig)
+{
+	if (LOAD(&pysig_wakeup_fd) != -1)
+		write_wakeup(sig);
 	if (LOAD(&pysig_idle_waiting)) {
 		uint64_t one = 1;
 		int efd = LOAD(&pysig_idle_fd);

@@ -29,11 +29,8 @@ const wakeupQueue = 64
 
 // The C core's shared state, seen from Go.
 var (
-	cTripped = (*[nsig]int32)(unsafe.Pointer(&C.pysig_tripped))
-	// The same flags two by two, for CheckSignals' scan (flags 0..63;
-	// handler.c aligns the array to 8 bytes).
-	cTrippedPairs  = (*[nsig / 2]uint64)(unsafe.Pointer(&C.pysig_tripped))
-	cIsTripped     = (*int32)(unsafe.Pointer(&C.pysig_is_tripped))
+	cPending       = (*uint64)(unsafe.Pointer(&C.pysig_pending))
+	cTripped64     = (*int32)(unsafe.Pointer(&C.pysig_tripped_64))
 	cDeliveries    = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
 	cWakeupFD      = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
 	cWakeupWarn    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
@@ -51,9 +48,6 @@ var (
 func init() {
 	if C.PYSIG_NSIG != nsig || nsig != NSIG || C.PYSIG_WAKEUP_QUEUE != wakeupQueue {
 		panic("pysignal: handler.h and handler.go disagree on NSIG")
-	}
-	if uintptr(unsafe.Pointer(cTripped))%8 != 0 {
-		panic("pysignal: handler.c's tripped flags are not 8-byte aligned")
 	}
 }
 
@@ -149,5 +143,25 @@ func recordMainThread() int {
 	return int(C.pysig_gettid())
 }
 
-// isTripped reports whether sig's tripped flag is set.
-func isTripped(sig unix.Signal) bool { return atomic.LoadInt32(&cTripped[sig]) != 0 }
+// pendingMore is PYSIG_PENDING_MORE: bit 0 of the pending word, for signal
+// 64 (whose own flag is cTripped64) and queued wakeup-write errors.
+const pendingMore = 1
+
+// isTripped reports whether sig (1..64) has tripped and not yet run.
+func isTripped(sig unix.Signal) bool {
+	if sig == nsig-1 {
+		return atomic.LoadInt32(cTripped64) != 0
+	}
+	return atomic.LoadUint64(cPending)&(1<<sig) != 0
+}
+
+// untrip clears sig's tripped flag (1..64) and reports whether it was set.
+// Signal 64 leaves bit 0 set: it may stand for a queued wakeup error too,
+// and a stray bit costs one check that finds nothing.
+func untrip(sig unix.Signal) bool {
+	if sig == nsig-1 {
+		return atomic.SwapInt32(cTripped64, 0) != 0
+	}
+	bit := uint64(1) << sig
+	return atomic.AndUint64(cPending, ^bit)&bit != 0
+}

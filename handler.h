@@ -21,12 +21,18 @@
 /* Linux signal numbers are 1..64; glibc's NSIG is 65. */
 #define PYSIG_NSIG 65
 
-/* Per-signal "tripped" flags (CPython: Handlers[sig].tripped). */
-extern int32_t pysig_tripped[PYSIG_NSIG];
-
-/* "Some signal is pending" (CPython: is_tripped).  Set after the
- * per-signal flag; CheckSignals clears it before scanning. */
-extern int32_t pysig_is_tripped;
+/* The pending word: CPython's per-signal Handlers[sig].tripped flags and
+ * its global is_tripped, packed so that the handler sets both with one
+ * atomic OR and CheckSignals' fast path is one load of a non-zero word.
+ * Bit sig is signal sig for 1..63.  Bit 0 (PYSIG_PENDING_MORE) says "look
+ * further": signal 64, whose own flag is pysig_tripped_64 (set before the
+ * bit), or a failed wakeup write queued in the ring below.  Go clears one
+ * signal's bit just before it runs that signal's handler, as CPython clears
+ * one tripped flag, so a signal that arrives again before its turn in a
+ * check coalesces, and one that arrives after it runs at the next check. */
+extern uint64_t pysig_pending;
+extern int32_t pysig_tripped_64;
+#define PYSIG_PENDING_MORE 1ull
 
 /* How many times the C handler ran for each signal (beyond CPython). */
 extern uint64_t pysig_deliveries[PYSIG_NSIG];
@@ -50,7 +56,7 @@ extern int32_t pysig_wakeup_writers;
  * (CPython's queue of pending calls, one per failure): a ring of errno
  * values.  The handler reserves the slot head % PYSIG_WAKEUP_QUEUE (a
  * compare-and-swap on head, refused while the ring is full), stores errno
- * there, then sets pysig_is_tripped.  Go, on the main thread only, takes
+ * there, then sets PYSIG_PENDING_MORE.  Go, on the main thread only, takes
  * the slot at tail: a slot still 0 is reserved but not yet written, and is
  * taken at a later check.  Go zeroes a slot before it advances tail past
  * it.  Failures that find the ring full are counted in

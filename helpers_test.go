@@ -58,7 +58,7 @@ func own(t *testing.T, sig unix.Signal, h Handler) {
 func release(t *testing.T, sig unix.Signal) {
 	t.Helper()
 	must(t, onMain(func() error {
-		atomic.StoreInt32(&cTripped[sig], 0)
+		untrip(sig)
 		return Release(sig)
 	}))
 }

@@ -179,7 +179,7 @@ func TestSafeWindows(t *testing.T) {
 		must(t, onMain(func() error {
 			_, err = Read(r, make([]byte, 1))
 			secondRanInCheck = len(second.runs())
-			pending = atomic.LoadInt32(cIsTripped) == 1
+			pending = atomic.LoadUint64(cPending) != 0
 			cerr := CheckSignals()
 			secondRanNext = len(second.runs())
 			return cerr

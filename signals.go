@@ -224,11 +224,10 @@ func SetInterrupt() error { return SetInterruptEx(unix.SIGINT) }
 // without running its handler: CPython's PyOS_InterruptOccurred. It returns
 // false on any thread but the main thread.
 func InterruptOccurred() bool {
-	if atomic.LoadInt32(&cTripped[unix.SIGINT]) == 0 || !onMainThread() {
+	if !isTripped(unix.SIGINT) || !onMainThread() {
 		return false
 	}
-	atomic.StoreInt32(&cTripped[unix.SIGINT], 0)
-	return true
+	return untrip(unix.SIGINT)
 }
 
 // RaiseSignal sends sig to the calling thread and then runs CheckSignals:

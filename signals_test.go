@@ -392,7 +392,7 @@ func TestHandlerErrorLeavesTheRestPending(t *testing.T) {
 		}
 		first = CheckSignals()
 		laterRuns[0] = len(later.runs())
-		pendingAfterError = atomic.LoadInt32(cIsTripped) == 1
+		pendingAfterError = atomic.LoadUint64(cPending) != 0
 		second = CheckSignals()
 		laterRuns[1] = len(later.runs())
 		third = CheckSignals()
@@ -691,5 +691,85 @@ func TestDeliveriesCountEveryRun(t *testing.T) {
 	}))
 	if got := Deliveries(usr1) - before; got != 5 || len(rec.runs()) != 5 {
 		t.Errorf("deliveries +%d, handler runs %d; want 5 and 5", got, len(rec.runs()))
+	}
+}
+
+// One check is one pass in ascending order, as CPython's loop over its
+// tripped flags: each flag is cleared just before its handler runs. Here
+// SIGUSR1's handler trips SIGHUP (below it: the next check), SIGUSR2 (still
+// pending: it coalesces, one run) and 63 (above it: this pass); 64 was
+// pending from the start and runs last. 63 and 64 sit at the two ends of
+// the pending word, 64 in its shared bit 0.
+func TestOneCheckIsOneAscendingPass(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
+	rec := newRecorder()
+	var tripErr error
+	first := HandlerFunc(func(sig unix.Signal) error {
+		for _, s := range []unix.Signal{unix.SIGHUP, usr2, 63} {
+			if err := SetInterruptEx(s); err != nil && tripErr == nil {
+				tripErr = err
+			}
+		}
+		return rec.Handle(sig)
+	})
+	own(t, usr1, first)
+	for _, sig := range []unix.Signal{unix.SIGHUP, usr2, 63, 64} {
+		own(t, sig, rec)
+	}
+	var firstPass, secondPass []unix.Signal
+	var afterwards bool
+	must(t, onMain(func() error {
+		for _, sig := range []unix.Signal{64, usr2, usr1} {
+			tripSignal(sig)
+		}
+		if err := CheckSignals(); err != nil {
+			return err
+		}
+		firstPass = rec.runs()
+		if err := CheckSignals(); err != nil {
+			return err
+		}
+		secondPass = rec.runs()[len(firstPass):]
+		afterwards = atomic.LoadUint64(cPending) != 0 || atomic.LoadInt32(cTripped64) != 0
+		return tripErr
+	}))
+	if diff := cmp.Diff([]unix.Signal{usr1, usr2, 63, 64}, firstPass); diff != "" {
+		t.Errorf("first check (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]unix.Signal{unix.SIGHUP}, secondPass); diff != "" {
+		t.Errorf("second check (-want +got):\n%s", diff)
+	}
+	if afterwards {
+		t.Errorf("pending word %#x, signal 64's flag %d after both checks; want both 0",
+			atomic.LoadUint64(cPending), atomic.LoadInt32(cTripped64))
+	}
+}
+
+// Bit 0 of the pending word stands for both signal 64 and a queued wakeup
+// error: one check takes both, the report first, and leaves nothing.
+func TestSignal64AndAWakeupErrorShareOneBit(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
+	rec := newRecorder()
+	var reports []error
+	var runsAtReport []int
+	t.Cleanup(SetUnraisableHook(func(e *UnraisableError) {
+		reports = append(reports, e)
+		runsAtReport = append(runsAtReport, len(rec.runs()))
+	}))
+	own(t, 64, rec)
+	r, _ := pipe(t, unix.O_NONBLOCK)
+	setWakeup(t, r, true) // the read end: the handler's write fails with EBADF
+	var pendingAfter uint64
+	must(t, onMain(func() error {
+		tripSignal(64)
+		err := CheckSignals()
+		pendingAfter = atomic.LoadUint64(cPending)
+		return err
+	}))
+	if len(reports) != 1 || !errors.Is(reports[0], unix.EBADF) || runsAtReport[0] != 0 {
+		t.Fatalf("unraisable reports %v (handler runs before each: %v), want one EBADF wakeup-write report before the handler", reports, runsAtReport)
+	}
+	if diff := cmp.Diff([]unix.Signal{64}, rec.runs()); diff != "" || pendingAfter != 0 {
+		t.Errorf("runs (-want +got):\n%s; pending word after the check %#x, want 0", diff, pendingAfter)
 	}
 }

@@ -217,7 +217,7 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 	}
 	// Anything tripped before the wait: take its bytes too, so that
 	// Signals sees them and no stale byte wakes a later wait.
-	if atomic.LoadInt32(cIsTripped) != 0 {
+	if atomic.LoadUint64(cPending) != 0 {
 		if err := wk.Drain(); err != nil {
 			return 0, err
 		}

@@ -45,14 +45,24 @@ static int take_wakeup_error(void)
 	return e;
 }
 
+/* tripped reports whether sig's tripped flag is set: its bit of the pending
+ * word, or for signal 64 its own flag with bit 0. */
+static int tripped(int sig)
+{
+	uint64_t w = __atomic_load_n(&pysig_pending, __ATOMIC_SEQ_CST);
+	if (sig == 64)
+		return pysig_tripped_64 == 1 && (w & PYSIG_PENDING_MORE);
+	return (w >> sig) & 1;
+}
+
 /* reset clears every flag and counter, and the wakeup settings. */
 static void reset(void)
 {
 	for (int i = 0; i < PYSIG_NSIG; i++) {
-		__atomic_store_n(&pysig_tripped[i], 0, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&pysig_deliveries[i], 0, __ATOMIC_SEQ_CST);
 	}
-	pysig_is_tripped = 0;
+	__atomic_store_n(&pysig_pending, 0, __ATOMIC_SEQ_CST);
+	pysig_tripped_64 = 0;
 	pysig_wakeup_fd = -1;
 	pysig_wakeup_warn = 1;
 	while (take_wakeup_error() != 0)
@@ -100,7 +110,7 @@ static void test_trip(void)
 	pysig_wakeup_fd = p[1];
 	CHECK(pysig_set(SIGUSR1, PYSIG_OURS) == 0, "install the handler for SIGUSR1");
 	raise(SIGUSR1);
-	CHECK(pysig_tripped[SIGUSR1] == 1 && pysig_is_tripped == 1, "raise trips SIGUSR1 and the pending flag");
+	CHECK(pysig_pending == 1ull << SIGUSR1, "raise sets SIGUSR1's bit of the pending word, and only it");
 	CHECK(pysig_deliveries[SIGUSR1] == 1, "the delivery is counted once");
 	int n = drain(p[0], buf, sizeof buf);
 	CHECK(n == 1 && buf[0] == SIGUSR1, "the wakeup fd got one byte, the signal number (%d bytes)", n);
@@ -160,14 +170,14 @@ static void test_errno(void)
 	nonblocking_pipe(p);
 	pysig_wakeup_fd = p[0]; /* the read end: write(2) fails with EBADF */
 	pysig_set(SIGUSR1, PYSIG_OURS);
-	pysig_is_tripped = 0;
 	errno = ENOTTY;
 	raise(SIGUSR1);
 	int after = errno;
 	CHECK(after == ENOTTY, "errno is preserved across the handler (%d)", after);
 	int e = take_wakeup_error();
 	CHECK(e == EBADF, "the failed write is queued as EBADF (%d)", e);
-	CHECK(pysig_is_tripped == 1, "the pending flag is set so the error is reported");
+	CHECK(pysig_pending == ((1ull << SIGUSR1) | PYSIG_PENDING_MORE),
+	      "the signal's bit and bit 0 are set, so the error is reported");
 	pysig_restore(SIGUSR1);
 	close(p[0]);
 	close(p[1]);
@@ -194,7 +204,7 @@ static void test_full_pipe(void)
 			CHECK(e == EAGAIN, "full pipe, warn on: EAGAIN queued");
 		else
 			CHECK(e == 0, "full pipe, warn off: nothing queued");
-		CHECK(pysig_tripped[SIGUSR1] == 1 && pysig_deliveries[SIGUSR1] == 1,
+		CHECK(tripped(SIGUSR1) && pysig_deliveries[SIGUSR1] == 1,
 		      "full pipe, warn %d: the signal still trips and counts", warn);
 		pysig_restore(SIGUSR1);
 		close(p[0]);
@@ -267,7 +277,7 @@ static void test_no_nesting(void)
 		if (buf[i] <= buf[i - 1])
 			ascending = 0;
 	for (int i = 0; i < N; i++)
-		if (pysig_tripped[sigs[i]] != 1 || pysig_deliveries[sigs[i]] != 1)
+		if (!tripped(sigs[i]) || pysig_deliveries[sigs[i]] != 1)
 			all = 0;
 	CHECK(n == N && ascending, "%d bytes, ascending (got %d)", N, n);
 	CHECK(all, "every one of the %d signals tripped and counted once", N);
@@ -295,9 +305,13 @@ static void test_trip_signal(void)
 	pysig_wakeup_fd = p[1];
 	pysig_trip_signal(SIGUSR2);
 	int n = drain(p[0], buf, sizeof buf);
-	CHECK(pysig_tripped[SIGUSR2] == 1 && pysig_is_tripped == 1 && n == 1 && buf[0] == SIGUSR2,
+	CHECK(pysig_pending == 1ull << SIGUSR2 && n == 1 && buf[0] == SIGUSR2,
 	      "pysig_trip_signal trips and writes the byte");
 	CHECK(pysig_deliveries[SIGUSR2] == 0, "pysig_trip_signal is not counted as a delivery");
+	pysig_trip_signal(64);
+	n = drain(p[0], buf, sizeof buf);
+	CHECK(pysig_tripped_64 == 1 && pysig_pending == ((1ull << SIGUSR2) | PYSIG_PENDING_MORE) && n == 1 && buf[0] == 64,
+	      "signal 64 sets its own flag and bit 0 of the pending word");
 	close(p[0]);
 	close(p[1]);
 }
