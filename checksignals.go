@@ -72,11 +72,10 @@ func runPending() error {
 	return runTripped(nsig - 1)
 }
 
-// runTripped runs sig's handler if sig has tripped, clearing its flag.
+// runTripped clears the flag of sig, which has tripped, and runs its
+// handler.
 func runTripped(sig unix.Signal) error {
-	if !untrip(sig) {
-		return nil
-	}
+	untrip(sig)
 	h := loadHandler(sig)
 	if h == nil || h == Default || h == Ignore {
 		reportUnraisable(&UnraisableError{

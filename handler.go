@@ -155,13 +155,15 @@ func isTripped(sig unix.Signal) bool {
 	return atomic.LoadUint64(cPending)&(1<<sig) != 0
 }
 
-// untrip clears sig's tripped flag (1..64) and reports whether it was set.
-// Signal 64 leaves bit 0 set: it may stand for a queued wakeup error too,
-// and a stray bit costs one check that finds nothing.
-func untrip(sig unix.Signal) bool {
+// untrip clears sig's tripped flag (1..64). Only the main thread clears
+// flags, and it calls untrip only for a flag it has seen set: the flag
+// stays set until then, so nothing needs to be read back. Signal 64 leaves
+// bit 0 set: it may stand for a queued wakeup error too, and a stray bit
+// costs one check that finds nothing.
+func untrip(sig unix.Signal) {
 	if sig == nsig-1 {
-		return atomic.SwapInt32(cTripped64, 0) != 0
+		atomic.StoreInt32(cTripped64, 0)
+		return
 	}
-	bit := uint64(1) << sig
-	return atomic.AndUint64(cPending, ^bit)&bit != 0
+	atomic.AndUint64(cPending, ^(uint64(1) << sig))
 }

@@ -227,7 +227,8 @@ func InterruptOccurred() bool {
 	if !isTripped(unix.SIGINT) || !onMainThread() {
 		return false
 	}
-	return untrip(unix.SIGINT)
+	untrip(unix.SIGINT)
+	return true
 }
 
 // RaiseSignal sends sig to the calling thread and then runs CheckSignals:
