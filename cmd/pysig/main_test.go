@@ -55,7 +55,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"version"}, 0, "pysig github.com/pysignal/pysignal", "", ""},
 	} {
 		cmd := exec.Command(os.Args[0], c.args...)
-		cmd.Env = append(os.Environ(), "PYSIG_AS_MAIN=1")
+		// Under the race detector a process sleeps 1 s at exit unless told not to.
+		cmd.Env = append(os.Environ(), "PYSIG_AS_MAIN=1", "GORACE=atexit_sleep_ms=0")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		start := time.Now()
