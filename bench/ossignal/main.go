@@ -1,9 +1,10 @@
 //go:build linux && cgo
 
-// Command ossignal is os/signal's side of `pysig bench`, in a process of
-// its own: pysignal's init locks the main goroutine to the main thread,
-// which slows the channel hand-offs os/signal depends on, so os/signal is
-// measured in a program that does not import pysignal.
+// Command ossignal is os/signal's side of `pysig bench`, latency and
+// throughput, in a process of its own: pysignal's init locks the main
+// goroutine to the main thread, which slows the channel hand-offs os/signal
+// depends on, so os/signal is measured in a program that does not import
+// pysignal.
 //
 //	same-thread:  a goroutine locked to its thread: t0; tgkill to that
 //	              thread; receive from the Notify channel; t1.
@@ -11,10 +12,26 @@
 //	              time and kill()s the process; a goroutine blocked on the
 //	              channel receives and notes the time. 20 ms apart for
 //	              cross_thread_idle.
+//	throughput:   the sender child (internal/benchsender's Flood, the one
+//	              pysig floods pysignal with) kill()s the process as fast as
+//	              it can for DURATION; a goroutine counts the channel
+//	              receives (handler runs); the process measures its own CPU
+//	              time (getrusage).
 //
-// Usage: ossignal N IDLE_N prints one JSON object, latencies in ns, as the
-// C floor and the CPython script do. Built by the Makefile
-// (build/ossignal_latency); run by `pysig bench`.
+// Usage:
+//
+//	ossignal N IDLE_N             N samples of same_thread and cross_thread,
+//	                              IDLE_N of cross_thread_idle: one JSON
+//	                              object, latencies in ns, as the C floor
+//	                              and the CPython script print
+//	ossignal throughput DURATION  one JSON object with pysig bench's
+//	                              throughput keys: sent, handler_runs,
+//	                              c_deliveries (always 0: os/signal cannot
+//	                              see them), cpu_seconds
+//
+// Bad usage exits with status 2. "ossignal flood ..." is the sender child
+// the throughput mode starts. Built by the Makefile (build/ossignal_latency);
+// run by `pysig bench`.
 package main
 
 import (
@@ -33,19 +50,51 @@ import (
 
 const sig = unix.SIGUSR1
 
+const usage = `usage: ossignal N IDLE_N             (latency: N >= 1, IDLE_N >= 0)
+       ossignal throughput DURATION  (DURATION > 0, e.g. 1s)`
+
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: ossignal N IDLE_N")
-		os.Exit(2)
-	}
-	n, err1 := strconv.Atoi(os.Args[1])
-	idleN, err2 := strconv.Atoi(os.Args[2])
-	if err1 != nil || err2 != nil || n < 1 || idleN < 0 {
-		fmt.Fprintln(os.Stderr, "usage: ossignal N IDLE_N (N >= 1, IDLE_N >= 0)")
-		os.Exit(2)
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "flood" {
+		os.Exit(benchsender.FloodMain(args[1:]))
 	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sig)
+	var out any
+	var err error
+	if len(args) > 0 && args[0] == "throughput" {
+		if len(args) != 2 {
+			usageError("throughput: want one DURATION, have %d arguments", len(args)-1)
+		}
+		dur, perr := time.ParseDuration(args[1])
+		if perr != nil || dur <= 0 {
+			usageError("throughput: DURATION %q is not a positive duration", args[1])
+		}
+		out, err = throughput(ch, dur)
+	} else {
+		if len(args) != 2 {
+			usageError("want 2 arguments, have %d", len(args))
+		}
+		n, err1 := strconv.Atoi(args[0])
+		idleN, err2 := strconv.Atoi(args[1])
+		if err1 != nil || err2 != nil || n < 1 || idleN < 0 {
+			usageError("N %q, IDLE_N %q: want integers, N >= 1 and IDLE_N >= 0", args[0], args[1])
+		}
+		out, err = latency(ch, n, idleN)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ossignal:", err)
+		os.Exit(1)
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+
+func usageError(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "ossignal: %s\n%s\n", fmt.Sprintf(format, args...), usage)
+	os.Exit(2)
+}
+
+func latency(ch chan os.Signal, n, idleN int) (map[string][]int64, error) {
 	out := map[string][]int64{}
 	var err error
 	if out["same_thread"], err = sameThread(ch, n); err == nil {
@@ -53,11 +102,31 @@ func main() {
 			out["cross_thread_idle"], err = crossThread(ch, idleN, 20*time.Millisecond)
 		}
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ossignal:", err)
-		os.Exit(1)
-	}
-	json.NewEncoder(os.Stdout).Encode(out)
+	return out, err
+}
+
+// throughput counts the channel receives while the sender child floods the
+// process, and a last one for the signals still in flight when it ends.
+func throughput(ch chan os.Signal, dur time.Duration) (benchsender.Throughput, error) {
+	var runs int64
+	t, err := benchsender.Flood(sig, dur, func(done <-chan struct{}) {
+		for {
+			select {
+			case <-ch:
+				runs++
+			case <-done:
+				time.Sleep(10 * time.Millisecond) // the last signals in flight
+				select {
+				case <-ch:
+					runs++
+				default:
+				}
+				return
+			}
+		}
+	})
+	t.Runs = runs
+	return t, err
 }
 
 var errLate = errors.New("os/signal did not deliver within 10s")

@@ -11,12 +11,10 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -64,12 +62,9 @@ type wrapperCost struct {
 	RawAgain float64 `json:"raw_again_ns"`
 }
 
-type throughput struct {
-	Sent       int64   `json:"sent"`
-	Runs       int64   `json:"handler_runs"`
-	Deliveries int64   `json:"c_deliveries"`
-	CPU        float64 `json:"cpu_seconds"`
-}
+// throughput is one implementation's throughput run, measured in its own
+// process (see pyFlood and osFlood).
+type throughput = benchsender.Throughput
 
 func benchCmd(args []string) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -136,8 +131,8 @@ func benchCmd(args []string) int {
 			}
 			return nil
 		}},
-		{"pysignal throughput", func() error { return r.flood("pysignal", *dur) }},
-		{"os/signal throughput", func() error { return r.flood("os/signal", *dur) }},
+		{"pysignal throughput", func() error { return r.pyFlood(*dur) }},
+		{"os/signal throughput", func() error { return r.osFlood(*osProg, *dur) }},
 		{"idle CheckSignals", func() error { r.idle(); return nil }},
 		{"wrapper overhead", func() error { r.wrappers(); return nil }},
 	}
@@ -357,111 +352,74 @@ func (r *benchResult) external(impl, prog, script string, n, idleN int, extra ..
 	return r.add(impl, "cross-thread", v.Cross, nil)
 }
 
-// flood: a child process sends signals as fast as it can for dur; the
-// receiver counts handler runs (and, for pysignal, C-level deliveries).
-func (r *benchResult) flood(impl string, dur time.Duration) error {
-	sig := pySig
-	if impl == "os/signal" {
-		sig = osSig
+// Throughput: a child process (benchsender.Flood) sends signals as fast as
+// it can for dur; the receiver counts handler runs (and, for pysignal,
+// C-level deliveries) and the CPU time of its own process. Each
+// implementation runs in its own process, flooded by the same child:
+// pysignal here (pyFlood), os/signal in the os/signal program (osFlood),
+// since pysignal's init slows os/signal's channel hand-offs.
+
+// osFlood runs the os/signal program's throughput mode ("throughput
+// DURATION"), which prints the throughput fields as JSON. A missing program
+// is skipped: prepareBenchProgs said why.
+func (r *benchResult) osFlood(prog string, dur time.Duration) error {
+	if prog == "" {
+		return nil
 	}
-	var runs int64
-	var before, after unix.Rusage
-	var sent int64
-	var delivered uint64
-	var err error
-	run := func(receive func(stop <-chan struct{})) {
-		unix.Getrusage(unix.RUSAGE_SELF, &before)
-		cmd := exec.Command(os.Args[0], "flood", "-pid", strconv.Itoa(unix.Getpid()), "-sig", strconv.Itoa(int(sig)), "-for", dur.String())
-		var outb strings.Builder
-		cmd.Stdout = &outb
-		if err = cmd.Start(); err != nil {
-			return
-		}
-		stop := make(chan struct{})
-		go func() { cmd.Wait(); close(stop) }()
-		receive(stop)
-		unix.Getrusage(unix.RUSAGE_SELF, &after)
-		sent, err = strconv.ParseInt(strings.TrimSpace(outb.String()), 10, 64)
-	}
-	if impl == "pysignal" {
-		pysignal.Call(func() {
-			old, e := pysignal.Signal(sig, pysignal.HandlerFunc(func(unix.Signal) error { runs++; return nil }))
-			if e != nil {
-				err = e
-				return
-			}
-			defer restore(sig, old)
-			wk, e := pysignal.OpenWakeup()
-			if e != nil {
-				err = e
-				return
-			}
-			defer wk.Close()
-			d0 := pysignal.Deliveries(sig)
-			run(func(stop <-chan struct{}) {
-				for {
-					select {
-					case <-stop:
-						wk.Sleep(10 * time.Millisecond) // the last signals in flight
-						return
-					default:
-					}
-					wk.Wait(-1, 0, 5*time.Millisecond)
-				}
-			})
-			delivered = pysignal.Deliveries(sig) - d0
-		})
-	} else {
-		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, sig)
-		run(func(stop <-chan struct{}) {
-			for {
-				select {
-				case <-ch:
-					runs++
-				case <-stop:
-					time.Sleep(10 * time.Millisecond)
-					for len(ch) > 0 {
-						<-ch
-						runs++
-					}
-					return
-				}
-			}
-		})
-		signal.Stop(ch)
-	}
+	cmd := exec.Command(prog, "throughput", dur.String())
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %v", filepath.Base(prog), err)
 	}
-	cpu := float64(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) / 1e9
-	r.Throughput[impl] = throughput{Sent: sent, Runs: runs, Deliveries: int64(delivered), CPU: cpu}
+	var t throughput
+	if err := json.Unmarshal(outb, &t); err != nil {
+		return fmt.Errorf("%s printed something else than JSON: %v", filepath.Base(prog), err)
+	}
+	r.Throughput["os/signal"] = t
 	return nil
 }
 
-// floodCmd is the throughput child: kill(pid, sig) as fast as it can.
-func floodCmd(args []string) int {
-	fs := flag.NewFlagSet("flood", flag.ContinueOnError)
-	pid := fs.Int("pid", 0, "target process")
-	sig := fs.Int("sig", int(pySig), "signal number")
-	dur := fs.Duration("for", time.Second, "how long")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if *pid <= 0 {
-		return usageError(fs, "-pid is required")
-	}
-	var n int64
-	end := time.Now().Add(*dur)
-	for time.Now().Before(end) {
-		for i := 0; i < 64; i++ {
-			if unix.Kill(*pid, unix.Signal(*sig)) == nil {
-				n++
-			}
+// pyFlood measures pysignal's throughput: the main thread waits in
+// Wakeup.Wait, which runs the handler for each batch of signals.
+func (r *benchResult) pyFlood(dur time.Duration) error {
+	var runs int64
+	var t throughput
+	var delivered uint64
+	var err error
+	pysignal.Call(func() {
+		old, e := pysignal.Signal(pySig, pysignal.HandlerFunc(func(unix.Signal) error { runs++; return nil }))
+		if e != nil {
+			err = e
+			return
 		}
+		defer restore(pySig, old)
+		wk, e := pysignal.OpenWakeup()
+		if e != nil {
+			err = e
+			return
+		}
+		defer wk.Close()
+		d0 := pysignal.Deliveries(pySig)
+		t, err = benchsender.Flood(pySig, dur, func(done <-chan struct{}) {
+			for {
+				select {
+				case <-done:
+					wk.Sleep(10 * time.Millisecond) // the last signals in flight
+					return
+				default:
+				}
+				wk.Wait(-1, 0, 5*time.Millisecond)
+			}
+		})
+		delivered = pysignal.Deliveries(pySig) - d0
+	})
+	if err != nil {
+		return err
 	}
-	fmt.Println(n)
-	return 0
+	t.Runs, t.Deliveries = runs, int64(delivered)
+	r.Throughput["pysignal"] = t
+	return nil
 }
 
 func (r *benchResult) idle() {

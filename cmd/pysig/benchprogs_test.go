@@ -5,9 +5,12 @@ package main
 import (
 	"bytes"
 	"flag"
+	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pysignal/pysignal/bench"
 )
@@ -61,5 +64,56 @@ func TestBenchProgsFromEmbeddedSources(t *testing.T) {
 
 	if _, err := prepareBenchProgs(newFlags("-floor", "/nope"), "/nope", defaults[1], defaults[2], defaults[3]); err == nil {
 		t.Error("an explicit -floor that does not exist was accepted")
+	}
+}
+
+// TestOSFlood: os/signal's throughput comes from the os/signal program's
+// "throughput DURATION" mode, run as a process of its own (here a stand-in
+// that checks its arguments); a program that is missing (prepareBenchProgs
+// gave "") is skipped, one that fails or prints something else is an error.
+func TestOSFlood(t *testing.T) {
+	dir := t.TempDir()
+	script := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := script("good", `[ "$*" = "throughput 250ms" ] || { echo "args: $*" >&2; exit 2; }
+echo '{"sent": 1000, "handler_runs": 10, "c_deliveries": 0, "cpu_seconds": 0.25}'`)
+	r := &benchResult{Throughput: map[string]throughput{}}
+	if err := r.osFlood(good, 250*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Throughput, (map[string]throughput{"os/signal": {Sent: 1000, Runs: 10, CPU: 0.25}}); !maps.Equal(got, want) {
+		t.Errorf("throughput %+v, want %+v", got, want)
+	}
+
+	r = &benchResult{Throughput: map[string]throughput{}}
+	if err := r.osFlood("", time.Second); err != nil || len(r.Throughput) != 0 {
+		t.Errorf("no program: %v, %+v; want skipped", err, r.Throughput)
+	}
+	for _, bad := range []string{script("fails", "exit 1"), script("babbles", "echo hello")} {
+		if err := r.osFlood(bad, time.Second); err == nil || len(r.Throughput) != 0 {
+			t.Errorf("%s: %v, %+v; want an error", filepath.Base(bad), err, r.Throughput)
+		}
+	}
+}
+
+// TestPyFlood: pysignal's throughput, measured in this process with the
+// shared sender child (this binary as pysig, "pysig flood"): something sent,
+// every C delivery counted by no more than one kill(), at least one handler
+// run and no more than the deliveries, CPU spent.
+func TestPyFlood(t *testing.T) {
+	t.Setenv("PYSIG_AS_MAIN", "1")
+	t.Setenv("GORACE", "atexit_sleep_ms=0") // the child's exit, under the race detector
+	r := &benchResult{Throughput: map[string]throughput{}}
+	if err := r.pyFlood(200 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	p := r.Throughput["pysignal"]
+	if p.Sent <= 0 || p.Deliveries < 1 || p.Deliveries > p.Sent || p.Runs < 1 || p.Runs > p.Deliveries || p.CPU <= 0 {
+		t.Errorf("%+v: want sent > 0, 1 <= handler runs <= C deliveries <= sent, CPU > 0", p)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/pysignal/pysignal"
+	"github.com/pysignal/pysignal/internal/benchsender"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,7 +65,7 @@ func dispatch(args []string) int {
 		usage(os.Stdout)
 		return 0
 	case "flood":
-		return floodCmd(args[1:])
+		return benchsender.FloodMain(args[1:])
 	}
 	for _, c := range commands {
 		if c.name == args[0] {

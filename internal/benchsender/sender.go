@@ -1,8 +1,10 @@
 //go:build linux && cgo
 
-// Package benchsender is the cross-thread sender of `pysig bench`
-// (sender.h), seen from Go. The C floor and the CPython script use the same
-// C code, so every implementation is measured against the same sender.
+// Package benchsender holds the senders of `pysig bench`: the cross-thread
+// latency sender (sender.h), seen from Go, whose C code the C floor and the
+// CPython script use too, and the throughput scenario's sender child
+// (flood.go), which pysig and the os/signal program both start, so every
+// implementation is measured against the same sender.
 package benchsender
 
 /*
