@@ -9,8 +9,9 @@
  * CheckSignals makes no cgo call.
  *
  * Every shared variable is a naturally aligned 32- or 64-bit integer and is
- * accessed with __atomic builtins (sequentially consistent) on the C side
- * and sync/atomic on the Go side.
+ * accessed with __atomic builtins on the C side (sequentially consistent,
+ * but for the stores a later sequentially consistent write publishes) and
+ * sync/atomic on the Go side.
  */
 #ifndef PYSIGNAL_HANDLER_H
 #define PYSIGNAL_HANDLER_H
