@@ -5,7 +5,6 @@ package pysignal
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -229,8 +228,7 @@ func chanRoundTrips(n int) time.Duration {
 // childRoundTrips runs b.N round trips on a child's main goroutine, locked
 // to the main thread or not, and reports the child's own timing.
 func childRoundTrips(b *testing.B, mode string) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=chan-roundtrips",
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=chan-roundtrips",
 		"PYSIGNAL_ROUNDTRIPS="+strconv.Itoa(b.N), "PYSIGNAL_ROUNDTRIP_MODE="+mode)
 	out, err := cmd.Output()
 	if err != nil {

@@ -119,8 +119,7 @@ func init() {
 // at the reading end, lets it write, and returns its wait status and stderr.
 func runPipeChild(t *testing.T, name string) (syscall.WaitStatus, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=" + name)
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
 	stdin, err := cmd.StdinPipe()

@@ -37,8 +37,7 @@ func (e ending) lastLine() string {
 // runChildToEnd runs a child scenario to its end (bounded: 10 s).
 func runChildToEnd(t *testing.T, name string) ending {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=" + name)
 	return finish(t, cmd, nil)
 }
 
@@ -49,9 +48,6 @@ func finish(t *testing.T, cmd *exec.Cmd, onLine func(line string, p *os.Process,
 	t.Helper()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	// Under the race detector a child exiting with status 0 would sleep
-	// 1 s first (GORACE's atexit_sleep_ms).
-	cmd.Env = append(cmd.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
 	stdinR, stdinW, err := os.Pipe()

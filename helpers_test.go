@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,3 +265,20 @@ func itoa(i int) string { return fmt.Sprint(i) }
 
 // cWakeupFDValue is the wakeup fd as the C handler sees it.
 func cWakeupFDValue() int32 { return atomic.LoadInt32(cWakeupFD) }
+
+// childCommand re-runs this test binary as a child process with the
+// environment variables vars added (PYSIGNAL_TEST_CHILD=name picks the
+// child's scenario).
+func childCommand(vars ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = childEnv(vars...)
+	return cmd
+}
+
+// childEnv is this process's environment plus vars, for a child that runs
+// this test binary. Under the race detector a child that exits with status
+// 0 would first sleep 1 s (GORACE's atexit_sleep_ms); the child skips it.
+func childEnv(vars ...string) []string {
+	race := "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
+	return append(append(os.Environ(), race), vars...)
+}

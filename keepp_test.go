@@ -38,8 +38,7 @@ func testKeepsItsP(t *testing.T, where string) {
 		t.Skipf("no go command to read the trace with: %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "trace.out")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=keepp-trace", "PYSIGNAL_TRACE="+file, "PYSIGNAL_KEEPP_IN="+where, "GOMAXPROCS=2")
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=keepp-trace", "PYSIGNAL_TRACE="+file, "PYSIGNAL_KEEPP_IN="+where, "GOMAXPROCS=2")
 	if out, err := runBounded(cmd, 60*time.Second); err != nil {
 		t.Fatalf("child: %v; output: %s", err, out)
 	}

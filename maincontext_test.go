@@ -256,8 +256,7 @@ func TestMainContextEndsAsCPython(t *testing.T) {
 				}
 				return p.Signal(sig)
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+c.child)
+			cmd := childCommand("PYSIGNAL_TEST_CHILD=" + c.child)
 			got := finish(t, cmd, onReady)
 			wantLast := ""
 			if c.want == "killed by signal 2" {
@@ -291,7 +290,7 @@ func TestMainContextLeavesAnIgnoredSIGINTIgnored(t *testing.T) {
 		return stdin.Close()
 	}
 	cmd := exec.Command("sh", "-c", `trap '' INT; exec "$0" -test.run='^$'`, os.Args[0])
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-sigint-ignored")
+	cmd.Env = childEnv("PYSIGNAL_TEST_CHILD=mc-sigint-ignored")
 	got := finish(t, cmd, onLine)
 	if got.String() != "exit status 0" || len(said) == 0 || said[0] != "SIG_IGN" {
 		t.Errorf("child said %q and ended with %v, stderr %q; want SIG_IGN and exit status 0", said, got, got.stderr)
@@ -308,8 +307,7 @@ func TestMainContextInterruptsBlockedCalls(t *testing.T) {
 		said = append(said, line)
 		return sigintWhenReady(line, p, nil)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-many")
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=mc-many")
 	got := finish(t, cmd, onLine)
 	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
@@ -334,8 +332,7 @@ func TestMainContextSecondInterruptExits(t *testing.T) {
 		}
 		return nil
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-second-interrupt")
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=mc-second-interrupt")
 	got := finish(t, cmd, onLine)
 	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
@@ -388,8 +385,7 @@ func TestMainContextReservesSIGRTMAX(t *testing.T) {
 func TestMainContextBoundsTheNudges(t *testing.T) {
 	skipUnderQEMU(t, noSIGRTMAX)
 	var said []string
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=mc-nudges-bounded")
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=mc-nudges-bounded")
 	got := finish(t, cmd, func(line string, _ *os.Process, _ *os.File) error { said = append(said, line); return nil })
 	if got.String() != "exit status 0" || len(said) != 1 || said[0] != "queued nudges: 1" {
 		t.Errorf("child said %q and ended with %v, stderr %q; want one queued nudge", said, got, got.stderr)

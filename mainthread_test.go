@@ -178,8 +178,7 @@ func TestOsSignalNotifyCoexists(t *testing.T) {
 // stdout lines; its String waits until the child has closed its stdout.
 func startChild(t *testing.T, name string) (*exec.Cmd, *childOutput) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD="+name)
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=" + name)
 	// Our own pipe, not StdoutPipe: Wait closes a StdoutPipe as soon as the
 	// child exits, which can cut the reader off before it has read the
 	// last lines.
@@ -329,8 +328,7 @@ func TestMainFaults(t *testing.T) {
 		})
 	}
 	t.Run("main-idle-keyboard-interrupt", func(t *testing.T) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=main-idle-keyboard-interrupt")
+		cmd := childCommand("PYSIGNAL_TEST_CHILD=main-idle-keyboard-interrupt")
 		got := finish(t, cmd, sigintWhenReady)
 		if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 			t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)

@@ -218,8 +218,7 @@ func TestStormSoak(t *testing.T) {
 		}
 	}()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PYSIGNAL_TEST_CHILD=storm", "PYSIGNAL_STORM_FOR="+soak.String())
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=storm", "PYSIGNAL_STORM_FOR="+soak.String())
 	var childOut strings.Builder
 	cmd.Stdout = &childOut
 	must(t, cmd.Start())
