@@ -13,8 +13,9 @@ import (
 
 // TestCheckSignalsScansEveryFlag trips every signal number 1..64 without a
 // handler (the C trip path, no real signal) and checks that one
-// CheckSignals reports each as ignored, in ascending order: the scan, which
-// reads the flags two at a time, misses none, including the last, 64.
+// CheckSignals reports each as ignored, in ascending order: the pass over
+// the pending word misses none, from bit 1 to bit 63, and 64, which has its
+// own flag behind bit 0.
 func TestCheckSignalsScansEveryFlag(t *testing.T) {
 	var got []int
 	var err error
