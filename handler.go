@@ -15,6 +15,7 @@ import "C"
 
 import (
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -128,7 +129,8 @@ func tripSignal(sig unix.Signal) { C.pysig_trip_signal(C.int(sig)) }
 func raise(sig unix.Signal) error {
 	if onMainThread() {
 		// The main thread's id is the process id.
-		if _, _, e := unix.RawSyscall(unix.SYS_TGKILL, uintptr(mainTID), uintptr(mainTID), uintptr(sig)); e != 0 {
+		// syscall.RawSyscall6 itself: x/sys's RawSyscall adds two hops.
+		if _, _, e := syscall.RawSyscall6(unix.SYS_TGKILL, uintptr(mainTID), uintptr(mainTID), uintptr(sig), 0, 0, 0); e != 0 {
 			return &Error{"tgkill", sig, e}
 		}
 		return nil

@@ -24,17 +24,33 @@ var reserved = [nsig]bool{
 // checkRange rejects numbers outside 1..NSIG-1. A number beyond a C int is
 // also ErrOverflow, CPython's OverflowError for it.
 func checkRange(op string, sig unix.Signal) error {
+	if sig >= 1 && sig < nsig {
+		return nil
+	}
+	return rangeError(op, sig)
+}
+
+func rangeError(op string, sig unix.Signal) error {
 	if err := checkFits32("signal", int(sig)); err != nil {
 		return &Error{op, sig, fmt.Errorf("%w: %w", ErrInvalidSignal, err)}
 	}
-	if sig < 1 || sig >= nsig {
-		return &Error{op, sig, ErrInvalidSignal}
-	}
-	return nil
+	return &Error{op, sig, ErrInvalidSignal}
 }
+
+// plainSignal is the common case of the checks below, small enough to be
+// inlined into RaiseSignal and Signal: 1..63, not reserved. (64, the signal
+// MainContext may take, goes through the full check.)
+func plainSignal(sig unix.Signal) bool { return uint(sig-1) < nsig-2 && !reserved[sig] }
 
 // checkOwnable rejects numbers out of range and signals the runtime needs.
 func checkOwnable(op string, sig unix.Signal) error {
+	if plainSignal(sig) {
+		return nil
+	}
+	return ownableError(op, sig)
+}
+
+func ownableError(op string, sig unix.Signal) error {
 	if err := checkRange(op, sig); err != nil {
 		return err
 	}
@@ -57,13 +73,20 @@ func checkOwnable(op string, sig unix.Signal) error {
 // or corrupt glibc's set*id protocol, and a SIGURG or SIGPROF would be taken
 // by the runtime as a preemption request or a profiling tick.
 func checkSendable(op string, sig unix.Signal) error {
+	if plainSignal(sig) {
+		return nil
+	}
+	return sendableError(op, sig)
+}
+
+func sendableError(op string, sig unix.Signal) error {
+	if sig >= 1 && sig < nsig {
+		return ownableError(op, sig)
+	}
 	if err := checkFits32("signal", int(sig)); err != nil {
 		return &Error{op, sig, err}
 	}
-	if sig < 1 || sig >= nsig {
-		return nil
-	}
-	return checkOwnable(op, sig)
+	return nil
 }
 
 // checkFits32 refuses a number the kernel's 32-bit int would truncate.
