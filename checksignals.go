@@ -61,7 +61,7 @@ func runPending() error {
 		if above == 0 {
 			break
 		}
-		sig = unix.Signal(bits.TrailingZeros64(above))
+		sig = unix.Signal(bits.TrailingZeros64(above)) // the next tripped signal
 		if err := runTripped(sig); err != nil {
 			return err
 		}
