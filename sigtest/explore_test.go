@@ -249,16 +249,23 @@ type countingHook struct{ events atomic.Int32 }
 
 func (c *countingHook) hook(pysignal.TraceEvent) { c.events.Add(1) }
 
+// programState gives sig a counting handler and installs a counting trace
+// hook, as the program under test would have them, until the test ends.
+func programState(t *testing.T, sig unix.Signal) (*counting, *countingHook) {
+	t.Helper()
+	own, hook := &counting{}, &countingHook{}
+	must(t, onMain(func() error { _, err := pysignal.Signal(sig, own); return err }))
+	t.Cleanup(func() { onMain(func() error { return pysignal.Release(sig) }) })
+	t.Cleanup(pysignal.SetTraceHook(hook.hook))
+	return own, hook
+}
+
 // The program's own handler runs once per injection; its trace hook sees
 // nothing while Explore runs and is back in place afterwards, as is its
 // handler.
 func TestProgramHandlerRunsOncePerInjection(t *testing.T) {
 	const sig = unix.SIGUSR2
-	own := &counting{}
-	must(t, onMain(func() error { _, err := pysignal.Signal(sig, own); return err }))
-	defer onMain(func() error { return pysignal.Release(sig) })
-	hook := &countingHook{}
-	defer pysignal.SetTraceHook(hook.hook)()
+	own, hook := programState(t, sig)
 
 	r, w := readable(t, 0)
 	before := pysignal.Deliveries(sig)
@@ -360,11 +367,7 @@ func TestNestedExploreRefused(t *testing.T) {
 // A panic in fn propagates, and the handler and hook are put back.
 func TestPanicRestores(t *testing.T) {
 	const sig = unix.SIGUSR2
-	own := &counting{}
-	must(t, onMain(func() error { _, err := pysignal.Signal(sig, own); return err }))
-	defer onMain(func() error { return pysignal.Release(sig) })
-	hook := &countingHook{}
-	defer pysignal.SetTraceHook(hook.hook)()
+	own, hook := programState(t, sig)
 	r, _ := readable(t, 10)
 	run := 0
 	got := func() (p any) {
