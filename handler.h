@@ -10,8 +10,8 @@
  *
  * Every shared variable is a naturally aligned 32- or 64-bit integer and is
  * accessed with __atomic builtins on the C side (sequentially consistent,
- * but for the stores a later sequentially consistent write publishes) and
- * sync/atomic on the Go side.
+ * except the relaxed delivery counters and the stores a later sequentially
+ * consistent write publishes) and sync/atomic on the Go side.
  */
 #ifndef PYSIGNAL_HANDLER_H
 #define PYSIGNAL_HANDLER_H
