@@ -57,6 +57,16 @@ def err_class(e):
     return type(e).__name__
 
 
+def outcome(fn):
+    """Calls fn and returns "ok" or its error's class, printing nothing
+    (for a call made off the main thread, whose line the main thread prints)."""
+    try:
+        fn()
+        return "ok"
+    except BaseException as e:
+        return err_class(e)
+
+
 def attempt(label, fn, differs=None):
     """Calls fn and prints "ok", "ok <result>" or the error class."""
     try:

@@ -134,20 +134,6 @@ for fail in (False, True):
          lambda: b.send(b"y"), fail=fail)
 a.recv(10)  # what the failing case's peer sent
 case("recvmsg", lambda: a.recvmsg(10)[0], nrs("recvmsg"), lambda: b.send(b"y"))
-b.setblocking(False)
-try:
-    while True:
-        b.recv(65536)
-except BlockingIOError:
-    pass
-b.setblocking(True)
-a.setblocking(False)
-try:
-    while True:
-        a.send(b"\0" * 4096)
-except BlockingIOError:
-    pass
-a.setblocking(True)
 def drain_b():
     b.setblocking(False)
     try:
@@ -155,14 +141,20 @@ def drain_b():
             b.recv(65536)
     except BlockingIOError:
         pass
+def fill_a():
+    """Fills a's send buffer, so that the next send blocks until b drains."""
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"\0" * 4096)
+    except BlockingIOError:
+        pass
+    a.setblocking(True)
+drain_b()
+b.setblocking(True)
+fill_a()
 case("send", lambda: a.send(b"z"), nrs("sendto", "write"), drain_b)
-a.setblocking(False)
-try:
-    while True:
-        a.send(b"\0" * 4096)
-except BlockingIOError:
-    pass
-a.setblocking(True)
+fill_a()
 case("sendmsg", lambda: a.sendmsg([b"z"]), nrs("sendmsg"), drain_b)
 a.close(); b.close()
 

@@ -2,7 +2,7 @@
 import os
 import signal
 import threading
-from _conf import line, attempt, err_class, done
+from _conf import outcome, line, attempt, done
 
 U1, U2 = signal.SIGUSR1, signal.SIGUSR2
 RESERVED = ("the Go runtime's signals are refused in a set (design.md difference 2); "
@@ -21,14 +21,8 @@ line("old after blocking SIGKILL", mask(signal.SIG_BLOCK, [U1]))
 line("old after blocking U1", mask(signal.SIG_BLOCK, [U2]))
 line("old after blocking U2", mask(signal.SIG_SETMASK, []))
 line("old after SETMASK []", mask(signal.SIG_UNBLOCK, [U1]))
-t = threading.Thread(target=lambda: res.append(type_or_ok(lambda: mask(signal.SIG_BLOCK, [U1]))))
+t = threading.Thread(target=lambda: res.append(outcome(lambda: mask(signal.SIG_BLOCK, [U1]))))
 res = []
-def type_or_ok(fn):
-    try:
-        fn()
-        return "ok"
-    except BaseException as e:
-        return err_class(e)
 t.start()
 t.join()
 line("pthread_sigmask off the main thread", res[0],

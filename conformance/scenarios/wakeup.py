@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 import threading
-from _conf import VERSION, Log, line, attempt, err_class, done
+from _conf import outcome, VERSION, Log, line, attempt, done
 
 reports = []
 msgs = []
@@ -29,15 +29,9 @@ def drain(r):
         return b""
 
 res = []
-t = threading.Thread(target=lambda: res.extend([attempt_quiet(lambda: signal.set_wakeup_fd(-1)),
-                                                attempt_quiet(lambda: signal.set_wakeup_fd(-2)),
-                                                attempt_quiet(lambda: signal.set_wakeup_fd(2**32 + 1))]))
-def attempt_quiet(fn):
-    try:
-        fn()
-        return "ok"
-    except BaseException as e:
-        return err_class(e)
+t = threading.Thread(target=lambda: res.extend([outcome(lambda: signal.set_wakeup_fd(-1)),
+                                                outcome(lambda: signal.set_wakeup_fd(-2)),
+                                                outcome(lambda: signal.set_wakeup_fd(2**32 + 1))]))
 t.start()
 t.join()
 line("set_wakeup_fd(-1) off the main thread", res[0])
