@@ -304,6 +304,9 @@ func TestWrappersRefuseTruncatedNumbers(t *testing.T) {
 		"Sendto":     func() error { return Sendto(big(w), buf, 0, nil) },
 		"Recvmsg":    func() error { _, _, _, _, err := Recvmsg(big(r), buf, nil, 0); return err },
 		"Sendmsg":    func() error { return Sendmsg(big(w), buf, nil, nil, 0) },
+		"Send":       func() error { _, err := Send(big(w), buf, 0); return err },
+		"SendtoN":    func() error { _, err := SendtoN(big(w), buf, 0, nil); return err },
+		"SendmsgN":   func() error { _, err := SendmsgN(big(w), buf, nil, nil, 0); return err },
 		"Connect":    func() error { return Connect(big(w), &unix.SockaddrUnix{Name: "@x"}) },
 		"EpollWait":  func() error { _, err := EpollWait(big(r), make([]unix.EpollEvent, 1), 0); return err },
 		// A flag word beyond 32 bits would lose its high bits silently.

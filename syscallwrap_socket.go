@@ -2,7 +2,11 @@
 
 package pysignal
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // Accept is unix.Accept in the PEP 475 loop: CPython's socket.accept.
 func Accept(fd int) (nfd int, sa unix.Sockaddr, err error) {
@@ -32,14 +36,59 @@ func Recvfrom(fd int, p []byte, flags int) (n int, from unix.Sockaddr, err error
 	return n, from, err
 }
 
-// Sendto is unix.Sendto in the PEP 475 loop: CPython's socket.send and
-// sendto.
-func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error {
+// Send sends p on the connected socket fd and returns how many bytes went:
+// CPython's socket.send. It is SendtoN(fd, p, flags, nil).
+func Send(fd int, p []byte, flags int) (n int, err error) {
+	return SendtoN(fd, p, flags, nil)
+}
+
+// SendtoN is sendto(2) in the PEP 475 loop, returning the count: CPython's
+// socket.send and socket.sendto. Like send(2) it may send less than len(p):
+// a blocking stream socket interrupted by a signal after some bytes went
+// returns their count (the kernel reports no EINTR then, so the handler
+// runs at the next check, as in CPython), and so does a non-blocking one
+// whose buffer filled. x/sys/unix has no count-returning sendto: without
+// an address the call is sendto(2) itself; with one it is sendmsg(2)
+// carrying the address, the same kernel path (sendto(2) builds a message
+// header and calls it), and the trace names it "sendmsg".
+func SendtoN(fd int, p []byte, flags int, to unix.Sockaddr) (n int, err error) {
 	if err := narrow(fd, flags); err != nil {
+		return 0, err
+	}
+	if to != nil {
+		return retry("sendmsg", func() (int, error) { return unix.SendmsgN(fd, p, nil, to, flags) })
+	}
+	return retry("sendto", func() (int, error) { return sendto(fd, p, flags) })
+}
+
+// sendto is sendto(2) with no address, keeping the count that x/sys/unix's
+// Sendto drops.
+func sendto(fd int, p []byte, flags int) (int, error) {
+	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))),
+		uintptr(len(p)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
+}
+
+// Sendto is unix.Sendto in the PEP 475 loop: CPython's socket.send and
+// sendto, in x/sys/unix's signature, which has no count. It is never silent
+// about bytes that did not go: when the kernel sent only part of p it
+// returns an *Error whose cause is a *ShortWrite holding the count
+// (errors.Is(err, io.ErrShortWrite)). Use Send or SendtoN to resume a
+// partial send.
+func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error {
+	n, err := SendtoN(fd, p, flags, to)
+	return short("sendto", n, len(p), err)
+}
+
+// short turns a count-less call's partial count into an error.
+func short(op string, n, want int, err error) error {
+	if err != nil || n >= want {
 		return err
 	}
-	_, err := retry("sendto", func() (int, error) { return result(unix.Sendto(fd, p, flags, to)) })
-	return err
+	return &Error{op, 0, &ShortWrite{N: n, Len: want}}
 }
 
 // Recvmsg is unix.Recvmsg in the PEP 475 loop: CPython's socket.recvmsg.
@@ -54,13 +103,24 @@ func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from
 	return n, oobn, recvflags, from, err
 }
 
-// Sendmsg is unix.Sendmsg in the PEP 475 loop: CPython's socket.sendmsg.
-func Sendmsg(fd int, p, oob []byte, to unix.Sockaddr, flags int) error {
+// SendmsgN is unix.SendmsgN in the PEP 475 loop: CPython's socket.sendmsg,
+// which returns the count. Like sendmsg(2) it may send less than len(p)
+// (see SendtoN). As x/sys/unix's, with oob and an empty p it sends one
+// byte of zero, and n is 0.
+func SendmsgN(fd int, p, oob []byte, to unix.Sockaddr, flags int) (n int, err error) {
 	if err := narrow(fd, flags); err != nil {
-		return err
+		return 0, err
 	}
-	_, err := retry("sendmsg", func() (int, error) { return result(unix.Sendmsg(fd, p, oob, to, flags)) })
-	return err
+	return retry("sendmsg", func() (int, error) { return unix.SendmsgN(fd, p, oob, to, flags) })
+}
+
+// Sendmsg is unix.Sendmsg in the PEP 475 loop: CPython's socket.sendmsg, in
+// x/sys/unix's signature, which has no count. When the kernel sent only part
+// of p it returns an *Error whose cause is a *ShortWrite holding the count,
+// as Sendto does. Use SendmsgN to resume a partial send.
+func Sendmsg(fd int, p, oob []byte, to unix.Sockaddr, flags int) error {
+	n, err := SendmsgN(fd, p, oob, to, flags)
+	return short("sendmsg", n, len(p), err)
 }
 
 // Connect is unix.Connect with PEP 475's special case, as CPython's

@@ -125,6 +125,13 @@ func Recvfrom(fd int, p []byte, flags int) (n int, from unix.Sockaddr, err error
 	return 0, nil, unsupported("Recvfrom")
 }
 func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error { return unsupported("Sendto") }
+func Send(fd int, p []byte, flags int) (n int, err error)        { return 0, unsupported("Send") }
+func SendtoN(fd int, p []byte, flags int, to unix.Sockaddr) (n int, err error) {
+	return 0, unsupported("SendtoN")
+}
+func SendmsgN(fd int, p, oob []byte, to unix.Sockaddr, flags int) (n int, err error) {
+	return 0, unsupported("SendmsgN")
+}
 func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from unix.Sockaddr, err error) {
 	return 0, 0, 0, nil, unsupported("Recvmsg")
 }

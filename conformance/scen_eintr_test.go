@@ -177,6 +177,20 @@ func drainNonblocking(fd int) {
 	}
 }
 
+// drainAll reads fd until it would block, and returns what it read.
+func drainAll(fd int) []byte {
+	unix.SetNonblock(fd, true)
+	var all []byte
+	b := make([]byte, 65536)
+	for {
+		n, err := unix.Read(fd, b)
+		if n <= 0 || err != nil {
+			return all
+		}
+		all = append(all, b[:n]...)
+	}
+}
+
 func eintr(o *out) {
 	e := &eintrRig{o: o}
 	var p [2]int
@@ -235,6 +249,26 @@ func eintr(o *out) {
 	fillSocket()
 	e.run("sendmsg", func() (any, error) { return 1, pysignal.Sendmsg(a, []byte("z"), nil, nil, 0) }, nrs("sendmsg"),
 		caseOpts{release: func() { drainNonblocking(b) }})
+	// A send interrupted after part of it went returns that count (the
+	// kernel reports no EINTR then); the peer got exactly that many bytes.
+	// CheckSignals after the send is the safe point CPython's next bytecode
+	// is.
+	const big = 1 << 20
+	partial := func(send func([]byte) (int, error)) (any, error) {
+		n, err := send(make([]byte, big))
+		if err := pysignal.CheckSignals(); err != nil {
+			return nil, err
+		}
+		got := len(drainAll(b))
+		return fmt.Sprintf("partial %s, the peer got the count %s", format(0 < n && n < big), format(got == n)), err
+	}
+	drainNonblocking(b)
+	e.run("send 1 MiB", func() (any, error) {
+		return partial(func(p []byte) (int, error) { return pysignal.Send(a, p, 0) })
+	}, nrs("sendto", "write"), caseOpts{noRetries: true})
+	e.run("sendmsg 1 MiB", func() (any, error) {
+		return partial(func(p []byte) (int, error) { return pysignal.SendmsgN(a, p, nil, nil, 0) })
+	}, nrs("sendmsg"), caseOpts{noRetries: true})
 	unix.Close(a)
 	unix.Close(b)
 

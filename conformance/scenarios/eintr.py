@@ -156,6 +156,22 @@ fill_a()
 case("send", lambda: a.send(b"z"), nrs("sendto", "write"), drain_b)
 fill_a()
 case("sendmsg", lambda: a.sendmsg([b"z"]), nrs("sendmsg"), drain_b)
+# A send interrupted after part of it went returns that count (the kernel
+# reports no EINTR then); the peer got exactly that many bytes.
+BIG = 1 << 20
+def partial(send):
+    n = send(b"\0" * BIG)
+    b.setblocking(False)
+    got = 0
+    try:
+        while True:
+            got += len(b.recv(65536))
+    except BlockingIOError:
+        pass
+    return "partial %s, the peer got the count %s" % (fmt(0 < n < BIG), fmt(got == n))
+drain_b()
+case("send 1 MiB", lambda: partial(a.send), nrs("sendto", "write"), retries=False)
+case("sendmsg 1 MiB", lambda: partial(lambda d: a.sendmsg([d])), nrs("sendmsg"), retries=False)
 a.close(); b.close()
 
 # accept
