@@ -26,10 +26,15 @@ var linuxOnlyAPI = []string{
 	"const NSIG", "const SIGRTMIN", "const SIGRTMAX",
 }
 
+// The stubs (unsupported.go, unsupported_linux.go) are generated from the
+// real API: after changing it, run go generate.
+//
+//go:generate go run ./internal/stubgen
+
 // TestAPISameEverywhere: the exported API of a build without Linux or
 // without cgo (the stubs) is the real one, name for name and signature for
 // signature, less only the Linux-only part on other systems. A function
-// added to the real build without a stub fails here.
+// added to the real build without a stub (go generate not run) fails here.
 func TestAPISameEverywhere(t *testing.T) {
 	want := exportedAPI(t, "linux", "amd64", true)
 	if len(want) < 50 {
