@@ -118,7 +118,6 @@ binfmt-arm64:
 		{ echo "binfmt-arm64: cannot register qemu-aarch64 with binfmt_misc (needs root and qemu-user-static)"; exit 1; }; \
 	fi; grep -q enabled /proc/sys/fs/binfmt_misc/qemu-aarch64
 
-## bench: the Go benchmarks, then pysig bench (against os/signal, CPython, C)
 ## fuzz: random API call sequences against a model of CPython's rules
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) .
@@ -130,6 +129,7 @@ soak:
 BENCHPROGS := $(BUILD)/latency_floor $(BUILD)/ossignal_latency $(BUILD)/libbenchsender.so
 SENDER := internal/benchsender/sender.c internal/benchsender/sender.h
 
+## bench: the Go benchmarks, then pysig bench (against os/signal, CPython, C)
 bench: $(BENCHPROGS)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./cmd/pysig bench

@@ -1,12 +1,17 @@
 /*
  * handler.c - the async-signal-safe core of pysignal.
  *
- * Two sections:
- *   1. Signal context: pysig_handler and what it calls.  Only atomics,
- *      write(2) and send(2) are used here; `make asyncsafe` checks the
- *      object file so a stray library call in this section fails the build.
+ * Three sections:
+ *   1. Signal context: pysig_handler and what it calls.  Only atomics and
+ *      async-signal-safe system calls are used here: write(2) and send(2)
+ *      for the wakeup fd, gettid(2) and tgkill(2) to nudge the main thread;
+ *      `make asyncsafe` checks the object file against an allowlist, so a
+ *      stray library call in this section fails the build.
  *   2. Installation: sigaction wrappers called from Go through cgo, never
  *      from a signal handler.
+ *   3. Threads: the main thread's id, recorded once, and RaiseSignal's
+ *      tgkill(2) to the calling thread; called from Go, never from a
+ *      signal handler.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* gettid, tgkill */

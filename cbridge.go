@@ -2,10 +2,14 @@
 
 package pysignal
 
-// This file is the only one that talks to the C core (handler.c). The
-// shared variables are reached through pointers taken once here, and read and
-// written with sync/atomic: no cgo call on any fast path. The cgo calls below
-// are all slow-path (installing dispositions, SetInterruptEx).
+// The cgo bridge to the C core (handler.c): its shared variables, reached
+// through pointers taken once here and read and written with sync/atomic (no
+// cgo call on any fast path), and its slow-path calls (installing
+// dispositions, SetInterruptEx). Three other files use cgo, each for one
+// thing: layout.go checks that Go's view of siginfo_t matches C's, names.go
+// asks the C library for signal names and valid signals, and
+// onmain_other.go asks the C core whether the caller is the main thread
+// where the thread pointer cannot be read.
 
 /*
 #cgo CFLAGS: -O2 -Wall
@@ -48,7 +52,7 @@ var (
 
 func init() {
 	if C.PYSIG_NSIG != nsig || nsig != NSIG || C.PYSIG_WAKEUP_QUEUE != wakeupQueue {
-		panic("pysignal: handler.h and handler.go disagree on NSIG")
+		panic("pysignal: handler.h and cbridge.go disagree on NSIG")
 	}
 }
 
