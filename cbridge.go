@@ -153,23 +153,32 @@ func recordMainThread() int {
 // 64 (whose own flag is cTripped64) and queued wakeup-write errors.
 const pendingMore = 1
 
-// isTripped reports whether sig (1..64) has tripped and not yet run.
+// isTripped reports whether sig (1..64) has tripped and not yet run. On
+// the main thread it sees the flags a running pass holds (checksignals.go's
+// stash) too.
 func isTripped(sig unix.Signal) bool {
 	if sig == nsig-1 {
 		return atomic.LoadInt32(cTripped64) != 0
 	}
-	return atomic.LoadUint64(cPending)&(1<<sig) != 0
+	bit := uint64(1) << sig
+	return atomic.LoadUint64(cPending)&bit != 0 || (onMainThread() && stash&bit != 0)
 }
 
-// untrip clears sig's tripped flag (1..64). Only the main thread clears
-// flags, and it calls untrip only for a flag it has seen set: the flag
-// stays set until then, so nothing needs to be read back. Signal 64 leaves
-// bit 0 set: it may stand for a queued wakeup error too, and a stray bit
-// costs one check that finds nothing.
+// untrip clears sig's tripped flag (1..64), on the main thread, as CPython
+// clears one signal's flag: wherever the flag is (the stash of a running
+// pass, the pending word), and leaving "some signal is pending" as it was,
+// so a bit cleared from the word leaves bit 0 set there (a bit 0 that finds
+// nothing costs one check). Signal 64 leaves bit 0 set as well: it may
+// stand for a queued wakeup error too.
 func untrip(sig unix.Signal) {
 	if sig == nsig-1 {
 		atomic.StoreInt32(cTripped64, 0)
 		return
 	}
-	atomic.AndUint64(cPending, ^(uint64(1) << sig))
+	bit := uint64(1) << sig
+	stash &^= bit
+	if atomic.LoadUint64(cPending)&bit != 0 {
+		atomic.OrUint64(cPending, pendingMore)
+		atomic.AndUint64(cPending, ^bit)
+	}
 }

@@ -23,13 +23,17 @@ import (
 // (ErrIgnoredSignal), never run. The first handler error ends the pass: the
 // signals after it stay pending and run at the next call, and the error is
 // returned unchanged. A handler that panics leaves the remaining signals
-// pending in the same way and the panic propagates.
+// pending in the same way and the panic propagates; so does an unraisable
+// hook that panics.
 //
-// Handlers nest: a handler that makes a wrapped blocking call, or calls
-// CheckSignals, runs the handlers of signals that arrive meanwhile, itself
-// included. With MaxHandlerNesting handlers already running, CheckSignals
-// runs nothing and returns ErrRecursion, leaving the signals pending for a
-// check further out.
+// Handlers nest as CPython's: a check made inside a handler (CheckSignals,
+// Signal, PthreadSigmask, RaiseSignal, a wrapped call after EINTR) runs
+// nothing unless a signal has arrived since the outer pass began, or a
+// nested handler failed. If one has, the nested check runs every tripped
+// signal in ascending order, the older ones the outer pass has not reached
+// yet included, and the outer pass then finds them done. With
+// MaxHandlerNesting handlers already running, CheckSignals runs nothing and
+// returns ErrRecursion, leaving the signals pending for a check further out.
 func CheckSignals() error {
 	if atomic.LoadUint64(cPending) == 0 {
 		return nil
@@ -37,12 +41,23 @@ func CheckSignals() error {
 	return runPending()
 }
 
+// stash holds the tripped flags a pass has taken out of the pending word
+// and not yet run. CPython keeps one flag per signal and a separate
+// is_tripped, which a check clears as it starts; here the pending word is
+// both, so a pass moves the word into the stash with one atomic swap: the
+// word is then 0 (is_tripped cleared) while the flags stay set. A signal
+// is tripped while its bit is set in either. Main thread only, and 0
+// whenever no pass runs: each pass puts back into the word what it leaves.
+var stash uint64
+
 // runPending is CheckSignals' slow path: one pass in ascending signal order,
-// as CPython's. Each signal's bit is cleared just before its handler runs,
-// so a signal that trips again before its turn coalesces; one numbered above
-// the running handler's that trips meanwhile runs in this pass, one below it
-// at the next check. A handler error or panic leaves the bits not yet
-// reached set, and so pending.
+// as CPython's. Each signal's flag is cleared (in the stash and the word)
+// just before its handler runs, so a signal that trips again before its
+// turn coalesces; one numbered above the running handler's that trips
+// meanwhile runs in this pass, one below it at the next check. However the
+// pass ends, what it has not run goes back into the word: after a handler
+// error or a panic the rest runs at the next check, as CPython sets
+// is_tripped again on failure.
 func runPending() error {
 	if !onMainThread() {
 		return nil
@@ -50,32 +65,66 @@ func runPending() error {
 	if handlerDepth >= MaxHandlerNesting {
 		return ErrRecursion // the pending word stays as it is
 	}
-	// Bit 0 is cleared before the ring is read: an error queued after the
-	// read sets it again.
-	if atomic.LoadUint64(cPending)&pendingMore != 0 {
-		atomic.AndUint64(cPending, ^uint64(pendingMore))
+	stash |= atomic.SwapUint64(cPending, 0)
+	defer putBack()
+	// Bit 0 stays in the stash until signal 64 has run: a hook that panics
+	// here, or a failing handler, leaves it for the next check.
+	if stash&pendingMore != 0 {
 		reportWakeupErrors()
 	}
 	for sig := unix.Signal(1); sig < nsig-1; sig++ {
-		above := atomic.LoadUint64(cPending) >> sig << sig
+		word := atomic.LoadUint64(cPending)
+		above := (stash | word) >> sig << sig
 		if above == 0 {
 			break
 		}
 		sig = unix.Signal(bits.TrailingZeros64(above)) // the next tripped signal
-		if err := runTripped(sig); err != nil {
+		if bit := uint64(1) << sig; word&bit == 0 {
+			stash &^= bit
+		} else {
+			takeFromWord(bit)
+		}
+		if err := runHandler(sig); err != nil {
 			return err
 		}
 	}
-	if atomic.LoadInt32(cTripped64) == 0 {
+	if (stash|atomic.LoadUint64(cPending))&pendingMore == 0 {
 		return nil
 	}
-	return runTripped(nsig - 1)
+	if atomic.LoadInt32(cTripped64) != 0 {
+		atomic.StoreInt32(cTripped64, 0)
+		if err := runHandler(nsig - 1); err != nil {
+			return err
+		}
+	}
+	stash &^= pendingMore
+	return nil
 }
 
-// runTripped clears the flag of sig, which has tripped, and runs its
-// handler.
-func runTripped(sig unix.Signal) error {
-	untrip(sig)
+// takeFromWord clears bit, a signal that tripped after the pass began (it
+// may be in the stash too), as CPython clears that one signal's flag and
+// leaves is_tripped set: the word's other bits join the stash, and bit 0
+// stays in the word, so that a check nested in this handler, or the next
+// one, runs whatever is tripped. A bit 0 that finds nothing costs one
+// check.
+func takeFromWord(bit uint64) {
+	stash |= atomic.SwapUint64(cPending, pendingMore)
+	stash &^= bit
+}
+
+// putBack ends a pass: the flags it has not cleared go back into the word,
+// so the next check runs them. The atomic OR is CPython's setting of
+// is_tripped after a handler error.
+func putBack() {
+	if stash != 0 {
+		atomic.OrUint64(cPending, stash)
+		stash = 0
+	}
+}
+
+// runHandler runs the handler of sig, whose flag the pass has just
+// cleared.
+func runHandler(sig unix.Signal) error {
 	h := loadHandler(sig)
 	if h == nil || h == Default || h == Ignore {
 		reportUnraisable(&UnraisableError{

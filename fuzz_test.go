@@ -18,19 +18,52 @@ import (
 
 var errFuzz = errors.New("fuzz handler failed")
 
-// fuzzHandler records its runs into the shared log.
+// fuzzHandler records its runs into the shared log. A nesting one ("N")
+// makes a check inside (CheckSignals, logged between its start and end);
+// a tripping one ("T") first trips another signal with SetInterruptEx, so
+// that its check has something new to run. Either returns the inner
+// check's error. Nesting stops at fuzzMaxDepth, the same on both sides.
 type fuzzHandler struct {
-	name string
-	fail bool
-	log  *[]string
+	name  string
+	fail  bool
+	kind  byte // 0 plain, 'N' check inside, 'T' trip then check inside
+	log   *[]string
+	depth int
 }
 
+const fuzzMaxDepth = 3
+
 func (h *fuzzHandler) Handle(sig unix.Signal) error {
-	*h.log = append(*h.log, fmt.Sprintf("%s(%d)", h.name, sig))
-	if h.fail {
-		return errFuzz
+	if h.kind == 0 {
+		*h.log = append(*h.log, fmt.Sprintf("%s(%d)", h.name, sig))
+		if h.fail {
+			return errFuzz
+		}
+		return nil
 	}
-	return nil
+	*h.log = append(*h.log, fmt.Sprintf("%s(%d)<", h.name, sig))
+	var err error
+	if h.depth < fuzzMaxDepth {
+		h.depth++
+		if h.kind == 'T' {
+			err = SetInterruptEx(fuzzTripTarget(sig))
+		}
+		if err == nil {
+			err = CheckSignals()
+		}
+		h.depth--
+	}
+	*h.log = append(*h.log, fmt.Sprintf("%s(%d)>", h.name, sig))
+	return err
+}
+
+// fuzzTripTarget is the signal a "T" handler running for sig trips: one
+// above it or one below it.
+func fuzzTripTarget(sig unix.Signal) unix.Signal {
+	if sig == usr2 {
+		return usr1
+	}
+	return usr2
 }
 
 // model is CPython's signal state, reduced to what the fuzzer observes.
@@ -38,14 +71,17 @@ type model struct {
 	handler map[unix.Signal]Handler // set through Signal; absent: the runtime's (nil)
 	restart map[unix.Signal]bool
 	tripped map[unix.Signal]bool
-	pending bool
+	pending bool // is_tripped
 	wakeup  bool
 	log     []string
 	bytes   []byte
 	races   int
+	depth   int // of "N"/"T" handlers running in the model
 }
 
-// check is CPython's PyErr_CheckSignals on the model.
+// check is CPython's PyErr_CheckSignals on the model: is_tripped is
+// cleared as the check starts, so a check nested in a handler runs
+// something only if a signal tripped since.
 func (m *model) check() error {
 	if !m.pending {
 		return nil
@@ -61,14 +97,44 @@ func (m *model) check() error {
 			m.races++
 			continue
 		}
-		fh := h.(*fuzzHandler)
-		m.log = append(m.log, fmt.Sprintf("%s(%d)", fh.name, sig))
-		if fh.fail {
+		if err := m.run(h.(*fuzzHandler), sig); err != nil {
 			m.pending = true
-			return errFuzz
+			return err
 		}
 	}
 	return nil
+}
+
+// run is one handler's run on the model.
+func (m *model) run(fh *fuzzHandler, sig unix.Signal) error {
+	if fh.kind == 0 {
+		m.log = append(m.log, fmt.Sprintf("%s(%d)", fh.name, sig))
+		if fh.fail {
+			return errFuzz
+		}
+		return nil
+	}
+	m.log = append(m.log, fmt.Sprintf("%s(%d)<", fh.name, sig))
+	var err error
+	if m.depth < fuzzMaxDepth {
+		m.depth++
+		if fh.kind == 'T' {
+			m.interrupt(fuzzTripTarget(sig))
+		}
+		err = m.check()
+		m.depth--
+	}
+	m.log = append(m.log, fmt.Sprintf("%s(%d)>", fh.name, sig))
+	return err
+}
+
+// interrupt is SetInterruptEx on the model, for a valid signal the
+// package may own.
+func (m *model) interrupt(sig unix.Signal) {
+	// nil, the runtime's handler, is the program's default.
+	if h := m.handler[sig]; h != nil && h != Default && h != Ignore {
+		m.trip(sig)
+	}
 }
 
 func (m *model) trip(sig unix.Signal) {
@@ -84,6 +150,14 @@ func FuzzModel(f *testing.F) {
 	f.Add([]byte{0x20, 0x31, 0x52, 0x61, 0x10, 0x60, 0x70})
 	f.Add([]byte{0x21, 0x22, 0x30, 0x60, 0x62, 0x70, 0x70, 0x70})
 	f.Add([]byte{0x30, 0x51, 0x41, 0x61, 0x12, 0x62, 0x83, 0x93})
+	// Nesting: N on SIGUSR1 with SIGUSR2 pending (its check runs nothing);
+	// T on SIGUSR1 trips SIGUSR2 above it, with a failing 34 and 64 older;
+	// T on SIGUSR2 trips SIGUSR1 below it.
+	f.Add([]byte{0xA0, 0x21, 0x61, 0x60, 0x80})
+	f.Add([]byte{0xB0, 0x21, 0x32, 0x27, 0x67, 0x62, 0x60, 0x80, 0x80})
+	f.Add([]byte{0xB1, 0x20, 0x61, 0x80, 0x71, 0x90})
+	// Signal 64 behind a failing handler, and a failing 64.
+	f.Add([]byte{0x27, 0x30, 0x67, 0x60, 0x80, 0x80, 0x37, 0x67, 0x80, 0x80})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			ops = ops[:64]
@@ -94,14 +168,27 @@ func FuzzModel(f *testing.F) {
 	})
 }
 
-// The signals the fuzzer plays with: three the package may own, and bad ones.
-var fuzzSigs = []unix.Signal{usr1, usr2, 34, 0, 65, unix.SIGURG, unix.SIGKILL, usr1}
+// The signals the fuzzer plays with: four the package may own (64 shares
+// bit 0 of the pending word; qemu-user keeps it for itself, so there it is
+// SIGUSR1 again), and bad ones.
+var fuzzSigs = []unix.Signal{usr1, usr2, 34, 0, 65, unix.SIGURG, unix.SIGKILL, 64}
+
+// fuzzOwnable are the signals of fuzzSigs the package may own.
+var fuzzOwnable = []unix.Signal{usr1, usr2, 34, 64}
+
+func init() {
+	if qemu != "" {
+		fuzzSigs[7], fuzzOwnable = usr1, fuzzOwnable[:3]
+	}
+}
 
 func runModel(t *testing.T, ops []byte) (err error) {
 	var real []string
-	hA := &fuzzHandler{"A", false, &real}
-	hE := &fuzzHandler{"E", true, &real}
-	handlers := []Handler{Default, Ignore, hA, hE}
+	hA := &fuzzHandler{name: "A", log: &real}
+	hE := &fuzzHandler{name: "E", fail: true, log: &real}
+	hN := &fuzzHandler{name: "N", kind: 'N', log: &real}
+	hT := &fuzzHandler{name: "T", kind: 'T', log: &real}
+	handlers := map[byte]Handler{0: Default, 1: Ignore, 2: hA, 3: hE, 10: hN, 11: hT}
 	m := &model{handler: map[unix.Signal]Handler{}, restart: map[unix.Signal]bool{}, tripped: map[unix.Signal]bool{}}
 	// As CPython at start-up: the model begins from the kernel's dispositions
 	// (34, which the Go runtime leaves alone, starts at SIG_DFL).
@@ -132,10 +219,10 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		unix.Close(p[1])
 		// Drop what the sequence left pending first: Release runs pending
 		// handlers, and a failing one would abort it.
-		for _, sig := range fuzzSigs[:3] {
+		for _, sig := range fuzzOwnable {
 			untrip(sig)
 		}
-		for _, sig := range fuzzSigs[:3] {
+		for _, sig := range fuzzOwnable {
 			if rerr := Release(sig); rerr != nil && err == nil {
 				err = rerr
 			}
@@ -149,8 +236,8 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		var got, want error
 		what := ""
 		switch op >> 4 & 0xF {
-		case 0, 1, 2, 3: // Signal(sig, handler)
-			h := handlers[op>>4&3]
+		case 0, 1, 2, 3, 10, 11: // Signal(sig, handler)
+			h := handlers[op>>4]
 			what = fmt.Sprintf("Signal(%d, %v)", sig, h)
 			var gotOld Handler
 			gotOld, got = Signal(sig, h)
@@ -195,9 +282,8 @@ func runModel(t *testing.T, ops []byte) (err error) {
 			got = SetInterruptEx(sig)
 			if !ownable {
 				want = errors.New("refused")
-			} else if h := m.handler[sig]; h != nil && h != Default && h != Ignore {
-				// nil, the runtime's handler, is the program's default.
-				m.trip(sig)
+			} else {
+				m.interrupt(sig)
 			}
 		case 7: // RaiseSignal(sig), only where the outcome is not death
 			h := m.handler[sig]
@@ -239,7 +325,7 @@ func runModel(t *testing.T, ops []byte) (err error) {
 		if races != m.races {
 			return fmt.Errorf("step %d %s: %d race reports, model %d", step, what, races, m.races)
 		}
-		for _, s := range fuzzSigs[:3] {
+		for _, s := range fuzzOwnable {
 			if m.handler[s] == nil {
 				continue
 			}

@@ -27,10 +27,17 @@
  * atomic OR and CheckSignals' fast path is one load of a non-zero word.
  * Bit sig is signal sig for 1..63.  Bit 0 (PYSIG_PENDING_MORE) says "look
  * further": signal 64, whose own flag is pysig_tripped_64 (set before the
- * bit), or a failed wakeup write queued in the ring below.  Go clears one
- * signal's bit just before it runs that signal's handler, as CPython clears
- * one tripped flag, so a signal that arrives again before its turn in a
- * check coalesces, and one that arrives after it runs at the next check. */
+ * bit), or a failed wakeup write queued in the ring below.  The handler
+ * only ORs bits in; Go, on the main thread only, takes them out.  A check
+ * starts by swapping the word for 0 into a Go-side stash (CPython's clear
+ * of is_tripped: the flags now live in the stash), so a check nested in a
+ * handler finds the word non-zero only if a signal arrived since (or a
+ * nested handler failed).  Each signal's bit is cleared just before its
+ * handler runs, as CPython clears one tripped flag, so a signal that
+ * arrives again before its turn coalesces, and one that arrives after it
+ * runs at the next check.  What a check leaves (a handler error, a panic)
+ * is ORed back into the word.
+ * Details: checksignals.go, docs/design.md "The shape". */
 extern uint64_t pysig_pending;
 extern int32_t pysig_tripped_64;
 #define PYSIG_PENDING_MORE 1ull
