@@ -55,6 +55,22 @@ var (
 	// "Signal N ignored due to race condition" (bpo-43406).
 	ErrIgnoredSignal = errors.New("pysignal: signal ignored due to race condition")
 
+	// ErrHandlerReplaced: code outside the package (a C library's
+	// sigaction, os/signal.Notify after os/signal.Ignore) replaced the
+	// handler the package installed for the signal with a handler of its
+	// own, so the Go handler no longer runs. GetSignal returns it (with a
+	// nil Handler), and the first Signal, GetSignal or Release call that
+	// notices reports it once to the unraisable hook. Signal takes the
+	// signal back; Release leaves the new owner's handler in place. CPython
+	// has no counterpart (its getsignal does not look at the kernel).
+	ErrHandlerReplaced = errors.New("pysignal: the package's handler was replaced by code outside the package")
+
+	// ErrRuntimeChanged: Release cannot give the signal back because the
+	// Go runtime's record of it changed while the package held it in a way
+	// that leaves the disposition the runtime expects unknown (it had
+	// ignored the signal and no longer does). Nothing is changed.
+	ErrRuntimeChanged = errors.New("pysignal: os/signal's record of the signal changed while the package held it")
+
 	// ErrWakeupClosed is returned by the methods of a closed Wakeup.
 	ErrWakeupClosed = errors.New("pysignal: wakeup is closed")
 

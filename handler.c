@@ -314,6 +314,17 @@ int pysig_restore(int sig)
 	return 0;
 }
 
+void pysig_forget(int sig)
+{
+	if (valid(sig))
+		have_saved[sig] = 0;
+}
+
+int pysig_saved(int sig)
+{
+	return valid(sig) && have_saved[sig];
+}
+
 /* ---- 3. Threads (never called in signal context) ----------------------- */
 
 static __thread int thread_tid;

@@ -136,6 +136,12 @@ int pysig_flags(int sig, int *flags);
  * forgets it.  Returns 0 (also when nothing was saved) or an errno value. */
 int pysig_restore(int sig);
 
+/* Forgets the disposition saved for sig without touching the kernel: the
+ * next pysig_set saves what it then replaces.  pysig_saved says whether
+ * one is saved. */
+void pysig_forget(int sig);
+int pysig_saved(int sig);
+
 /* The calling thread's kernel id, cached in thread-local storage (one
  * gettid system call per thread, ever). */
 int pysig_gettid(void);

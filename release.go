@@ -3,8 +3,11 @@
 package pysignal
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -44,10 +47,51 @@ var (
 	pipeNotified bool
 )
 
+// What the package holds. held[sig] is the kind Signal last installed plus
+// one (0: the package does not hold sig); any thread reads it (GetSignal).
+// savedIgnored[sig] is whether the runtime believed sig ignored when the
+// package saved the disposition Release gives back (main thread only).
+// replacedReported[sig] says the unraisable hook was told that sig's
+// handler was replaced (once per Signal).
+var (
+	held             [nsig]atomic.Int32
+	savedIgnored     [nsig]bool
+	replacedReported [nsig]atomic.Bool
+)
+
+// heldAs returns the kind the package installed for sig, or -1 if it does
+// not hold sig.
+func heldAs(sig unix.Signal) int { return int(held[sig].Load()) - 1 }
+
+// resnapshot, called by Signal before it installs a disposition, decides
+// what Release will give back. Normally that is what the package found the
+// first time; but if code outside the package set sig after the package did
+// (os/signal.Ignore or Notify, a C library), the package found the signal
+// in that code's hands and gives it back to it.
+func resnapshot(sig unix.Signal) {
+	if k := heldAs(sig); k >= 0 {
+		if d, err := disposition(sig); err == nil && d != k {
+			forgetSaved(sig)
+		}
+	}
+	if !hasSaved(sig) {
+		savedIgnored[sig] = signal.Ignored(syscall.Signal(sig))
+	}
+}
+
+// hold records that Signal installed kind for sig.
+func hold(sig unix.Signal, kind int) {
+	held[sig].Store(int32(kind) + 1)
+	replacedReported[sig].Store(false)
+}
+
 // syncRuntime, called by Signal after the kernel disposition is set, tells
-// the Go runtime what it must believe about sig.
+// the Go runtime what it must believe about sig. It registers the SIGPIPE
+// channel on every Signal(SIGPIPE, ...), not only the first: os/signal.Reset
+// or Ignore may have dropped it since (Notify adds nothing when it is still
+// registered).
 func syncRuntime(sig unix.Signal, kind int) error {
-	if sig != unix.SIGPIPE || kind == dispDefault || pipeNotified || signal.Ignored(syscall.SIGPIPE) {
+	if sig != unix.SIGPIPE || kind == dispDefault || signal.Ignored(syscall.SIGPIPE) {
 		return nil
 	}
 	signal.Notify(pipeWanted, syscall.SIGPIPE)
@@ -57,16 +101,31 @@ func syncRuntime(sig unix.Signal, kind int) error {
 	return setDisposition(sig, kind)
 }
 
-// Release hands sig back: it runs pending handlers (as Signal does), then
-// puts back exactly the disposition (sigaction) the package found before it
-// first changed sig, usually the Go runtime's handler, and forgets sig's
-// handler. The runtime's record of sig was never changed (except for
-// SIGPIPE, see syncRuntime, which Release undoes), so after it os/signal
-// works for sig as before, Notify registrations made before Signal
-// included, and GetSignal reports what is installed (nil for the runtime's
-// handler). Ignore and handlers are released alike. Releasing a signal the
-// package never changed does nothing. Release works only on the main thread
-// (ErrNotMainThread). CPython has no counterpart (its closest is
+// Release hands sig back: it runs pending handlers (as Signal does), puts
+// back the disposition the package found, and forgets sig's handler. What
+// it puts back, and when it leaves the kernel alone:
+//
+//   - Normally, exactly the sigaction the package found before it first
+//     changed sig, usually the Go runtime's handler. The runtime's record of
+//     sig was never changed (except for SIGPIPE, see syncRuntime, which
+//     Release undoes), so os/signal works for sig as before, Notify
+//     registrations made before Signal included.
+//   - If code outside the package set sig after the package did
+//     (os/signal.Ignore, os/signal.Notify after os/signal.Ignore, a C
+//     library's sigaction), that disposition is its owner's: Release leaves
+//     it in place. A handler replaced this way is reported to the unraisable
+//     hook (ErrHandlerReplaced) unless that was done already.
+//   - If os/signal.Ignore was called while the package ignored sig, the
+//     runtime now expects SIG_IGN, which is installed: it stays.
+//   - If the runtime had sig ignored when the package took it and no longer
+//     does, but the package's disposition is still installed, the
+//     disposition the runtime expects cannot be known: Release refuses with
+//     an *Error wrapping ErrRuntimeChanged and changes nothing.
+//
+// In every case GetSignal then reports what is installed (nil for the
+// runtime's handler). Ignore and handlers are released alike. Releasing a
+// signal the package does not hold does nothing. Release works only on the
+// main thread (ErrNotMainThread). CPython has no counterpart (its closest is
 // signal.signal(sig, SIG_DFL)); a Go program needs it because the runtime
 // owns every signal first.
 func Release(sig unix.Signal) error {
@@ -79,13 +138,78 @@ func Release(sig unix.Signal) error {
 	if err := CheckSignals(); err != nil {
 		return err
 	}
-	if err := restoreDisposition(sig); err != nil {
+	checkReplaced()
+	k := heldAs(sig)
+	if k < 0 || !hasSaved(sig) {
+		forgetSignal(sig)
+		return nil
+	}
+	d, err := disposition(sig)
+	if err != nil {
 		return err
 	}
+	ignored := signal.Ignored(syscall.Signal(sig))
+	switch {
+	case d != k:
+		// Somebody else's now: leave it.
+	case ignored && !savedIgnored[sig]:
+		// os/signal.Ignore after Signal(sig, Ignore): SIG_IGN stays.
+	case !ignored && savedIgnored[sig]:
+		return &Error{"release", sig, ErrRuntimeChanged}
+	default:
+		if err := restoreDisposition(sig); err != nil {
+			return err
+		}
+	}
+	forgetSignal(sig)
+	return nil
+}
+
+// forgetSignal drops everything the package holds for sig (its handler,
+// the saved disposition, SIGPIPE's channel) without touching the kernel.
+// Main thread only.
+func forgetSignal(sig unix.Signal) {
+	forgetSaved(sig)
 	if sig == unix.SIGPIPE && pipeNotified {
 		signal.Stop(pipeWanted)
 		pipeNotified = false
 	}
+	held[sig].Store(0)
 	handlers[sig].Store(nil)
-	return nil
+}
+
+// checkReplaced reports to the unraisable hook, once each, the signals the
+// package holds whose handler code outside the package has replaced (see
+// ErrHandlerReplaced). It costs one sigaction system call per signal held,
+// so it runs only where the package already makes system calls: Signal and
+// Release (and GetSignal, for its own signal). Main thread only.
+func checkReplaced() {
+	for sig := unix.Signal(1); sig < nsig; sig++ {
+		if heldAs(sig) < 0 || replacedReported[sig].Load() {
+			continue
+		}
+		if d, err := disposition(sig); err == nil && d == dispOther {
+			reportReplaced(sig)
+		}
+	}
+}
+
+// reportReplaced tells the unraisable hook, once per Signal, that sig's
+// handler was replaced.
+func reportReplaced(sig unix.Signal) {
+	if replacedReported[sig].CompareAndSwap(false, true) {
+		reportUnraisable(&UnraisableError{
+			Msg: "Exception ignored while checking signal " + strconv.Itoa(int(sig)) + "'s handler",
+			Err: replacedError("check", sig),
+		})
+	}
+}
+
+// replacedError describes sig's replaced handler.
+func replacedError(op string, sig unix.Signal) error {
+	what := "another handler"
+	if h := handlers[sig].Load(); h != nil && heldAs(sig) == dispOurs {
+		what = "another handler, so its Go handler no longer runs"
+	}
+	return &Error{op, sig, fmt.Errorf("%w: the kernel holds %s; Signal takes it back, Release leaves it", ErrHandlerReplaced, what)}
 }

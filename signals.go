@@ -67,9 +67,11 @@ func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 	if err := CheckSignals(); err != nil {
 		return nil, err
 	}
-	if old, err = GetSignal(sig); err != nil {
+	checkReplaced()
+	if old, _, err = getSignal(sig); err != nil {
 		return nil, err
 	}
+	resnapshot(sig)
 	if err := setDisposition(sig, kind); err != nil {
 		return nil, err
 	}
@@ -77,6 +79,7 @@ func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 		return nil, err
 	}
 	handlers[sig].Store(&handlerBox{h})
+	hold(sig, kind)
 	return old, nil
 }
 
@@ -109,26 +112,52 @@ func kindOf(h Handler) (int, error) {
 // install (the Go runtime's, usually; CPython's None). Signals the package
 // refuses to own (ErrReservedSignal) always give nil. It may be called from
 // any thread.
+//
+// When the package holds sig (Signal was called and Release was not) and
+// the kernel now holds a handler function that is not the package's (a C
+// library called sigaction, or os/signal.Notify reinstalled the runtime's
+// handler after os/signal.Ignore), the Go handler no longer runs: GetSignal
+// returns nil and an *Error wrapping ErrHandlerReplaced, and on the main
+// thread it also reports that once to the unraisable hook (see
+// SetUnraisableHook). CPython's getsignal, which does not look at the
+// kernel, would still return the handler.
 func GetSignal(sig unix.Signal) (Handler, error) {
-	if err := checkRange("getsignal", sig); err != nil {
-		return nil, err
-	}
-	if reserved[sig] {
-		return nil, nil // glibc will not even show 32 and 33
-	}
-	d, err := disposition(sig)
+	h, replaced, err := getSignal(sig)
 	if err != nil {
 		return nil, err
 	}
+	if replaced {
+		if onMainThread() {
+			reportReplaced(sig)
+		}
+		return nil, replacedError("getsignal", sig)
+	}
+	return h, nil
+}
+
+// getSignal is GetSignal without the error for a replaced handler:
+// replaced says the package holds sig but the kernel holds somebody else's
+// handler function.
+func getSignal(sig unix.Signal) (h Handler, replaced bool, err error) {
+	if err := checkRange("getsignal", sig); err != nil {
+		return nil, false, err
+	}
+	if reserved[sig] {
+		return nil, false, nil // glibc will not even show 32 and 33
+	}
+	d, err := disposition(sig)
+	if err != nil {
+		return nil, false, err
+	}
 	switch d {
 	case dispDefault:
-		return Default, nil
+		return Default, false, nil
 	case dispIgnore:
-		return Ignore, nil
+		return Ignore, false, nil
 	case dispOurs:
-		return loadHandler(sig), nil
+		return loadHandler(sig), false, nil
 	}
-	return nil, nil
+	return nil, heldAs(sig) >= 0, nil
 }
 
 // SetWakeupFD sets the wakeup fd: CPython's signal.set_wakeup_fd. From now
