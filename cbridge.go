@@ -100,7 +100,7 @@ func restoreDisposition(sig unix.Signal) error {
 
 // forgetSaved drops what the package saved for sig, leaving the kernel as
 // it is; hasSaved says whether something is saved.
-func forgetSaved(sig unix.Signal)  { C.pysig_forget(C.int(sig)) }
+func forgetSaved(sig unix.Signal)   { C.pysig_forget(C.int(sig)) }
 func hasSaved(sig unix.Signal) bool { return C.pysig_saved(C.int(sig)) != 0 }
 
 // siginterrupt toggles SA_RESTART on sig's current disposition.
