@@ -16,7 +16,9 @@ import (
 // call it for you.
 //
 // With nothing pending it costs one atomic load and allocates nothing. On
-// any thread but the main thread it returns nil and runs nothing. Otherwise
+// any thread but the main thread it runs nothing and returns nil, except on
+// MainContext's fn goroutine, which takes an error raised in it (see
+// MainContext). Otherwise
 // it goes once through the tripped signals in ascending order, clearing each
 // one's flag and running its handler. A signal whose handler has become
 // Default or Ignore since it tripped is reported to the unraisable hook
@@ -60,7 +62,7 @@ var stash uint64
 // is_tripped again on failure.
 func runPending() error {
 	if !onMainThread() {
-		return nil
+		return intr.takeRaised() // MainContext's fn takes an error raised in it
 	}
 	if handlerDepth >= MaxHandlerNesting {
 		return ErrRecursion // the pending word stays as it is
@@ -71,6 +73,9 @@ func runPending() error {
 	// here, or a failing handler, leaves it for the next check.
 	if stash&pendingMore != 0 {
 		reportWakeupErrors()
+		if intr.raised.Load() != nil {
+			atomic.OrUint64(cPending, pendingMore) // still for fn's goroutine to take
+		}
 	}
 	for sig := unix.Signal(1); sig < nsig-1; sig++ {
 		word := atomic.LoadUint64(cPending)

@@ -31,8 +31,10 @@
 // point, does what CPython's interpreter does around a script: it installs
 // DefaultIntHandler for SIGINT (unless SIGINT is ignored), runs fn on its own
 // goroutine while the main thread serves Call requests and runs handlers as
-// signals arrive, cancels fn's context with a handler's error as its cause
-// (interrupting fn's blocked wrapped calls), and finally ends the process
+// signals arrive, raises a handler's error in fn's goroutine as CPython
+// raises the exception in its main thread (out of the wrapped call it is
+// blocked in, or its next one; fn can catch it and go on; a fn that waits
+// on ctx sees ctx cancelled instead), and finally ends the process
 // with Exit: exit status 0 for nil, n for ExitCode(n) (sys.exit(n)), death by
 // SIGINT after printing "KeyboardInterrupt" for ErrKeyboardInterrupt, and 1
 // after the message for anything else. Main is the building block under it,

@@ -6,9 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,46 +19,72 @@ import (
 //	func main() { pysignal.MainContext(run) }
 //
 //	func run(ctx context.Context) error {
-//		// work; return ctx.Err() (or context.Cause(ctx)) once ctx is done
+//		// work; a handler's error comes out of the wrapped call it
+//		// interrupts, as CPython's exception comes out of the call
 //	}
 //
 // It does what CPython does around a script:
 //
 //   - Like the interpreter's start-up, it installs DefaultIntHandler for
 //     SIGINT, so that Ctrl-C raises KeyboardInterrupt, unless SIGINT is
-//     ignored (a program started by nohup, or in the background by a
-//     non-interactive shell, keeps ignoring it, as CPython does) or the
-//     program already set a handler for it with Signal.
+//     ignored (a program started in the background by a non-interactive
+//     shell keeps ignoring it, as CPython does) or the program already set
+//     a handler for it with Signal.
 //   - It runs fn on its own goroutine while the main thread serves Call and
 //     runs the handlers as signals arrive, as Main does.
-//   - A handler error in the idle loop (KeyboardInterrupt, most often) is
-//     what CPython would raise in the main code: it cancels ctx, with the
-//     error as its cause (context.Cause), and interrupts fn's wrapped
-//     blocking calls (below). A further handler error, while fn has not yet
-//     returned, is treated as Main treats one: it goes to the unraisable
-//     hook if the program installed one, or else it ends the process at
-//     once through Exit (a second Ctrl-C stops a program slow to stop).
+//   - fn's goroutine plays CPython's main thread for exceptions: a handler
+//     error (KeyboardInterrupt, most often) is raised there once, and the
+//     program can catch it and go on, as a Python script catches the
+//     exception (below).
 //   - When fn returns, MainContext calls Exit with fn's result, or with the
 //     cancellation cause if fn returned ctx's error (errors.Is(err,
-//     context.Canceled)): KeyboardInterrupt then kills the process by
-//     SIGINT, as an uncaught KeyboardInterrupt ends CPython.
+//     context.Canceled)), or with an error raised in fn's goroutine that
+//     it never took: KeyboardInterrupt then kills the process by SIGINT, as
+//     an uncaught KeyboardInterrupt ends CPython.
 //
-// Wrapped blocking calls (Read, Write, Poll, Sleep, Wait4, Accept,
-// Sigtimedwait, ... every function of this package that runs the PEP 475
-// loop) made by fn's goroutines return the cancellation cause promptly
-// (typically well under a millisecond; docs/design.md has measurements),
-// wherever they block: each one registers its thread while it runs, and the
-// main thread interrupts the registered threads with SIGRTMAX (64), whose
-// handler does nothing but make the call fail with EINTR; the wrapper then
-// sees the cause. Once ctx is cancelled
-// every wrapped call returns the cause at once, so cleanup that must still
-// do I/O uses golang.org/x/sys/unix or os directly. Signal refuses SIGRTMAX
-// (ErrReservedSignal) from then on.
+// # Where a handler's error goes
+//
+// Handlers run on the main thread. An error one returns is raised in fn's
+// goroutine, and comes out of exactly one place:
+//
+//   - fn's goroutine is in a wrapped blocking call (Read, Write, Poll,
+//     Sleep, Wait4, Accept, Sigtimedwait, ... every function of this package
+//     that runs the PEP 475 loop, and File's methods): that call returns it,
+//     promptly, wherever it blocks (the thread is sent SIGRTMAX, whose
+//     handler does nothing but make the call fail with EINTR).
+//   - Otherwise, if anything has asked for ctx.Done() (fn waiting in a
+//     select, a library ctx was passed to): ctx is cancelled with the error
+//     as its cause (context.Cause). That is how Go-shaped code that waits on
+//     ctx learns of it.
+//   - Otherwise fn's goroutine's next wrapped call or CheckSignals returns
+//     it (a loop that calls CheckSignals is interruptible, as CPython's
+//     bytecode is). If ctx.Done() is asked for first, ctx gets it instead.
+//
+// Once fn's goroutine has taken the error, its wrapped calls work again: a
+// timeout caught from a Read can be gone on from, a REPL can print "^C" and
+// prompt again, and deferred cleanup (flushing a bufio.Writer over Stdout,
+// draining a server) can still do I/O. ctx stays uncancelled.
+//
+// When ctx is cancelled, the wrapped calls of fn's other goroutines return
+// the cause, those blocked at once and every later one, so that workers
+// stop; fn's own goroutine keeps working wrapped calls for its cleanup.
+//
+// A second handler error while the first has not been taken, or after it
+// cancelled ctx, is treated as Main treats one: it goes to the unraisable
+// hook if the program installed one, or else ends the process at once
+// through Exit (a second Ctrl-C stops a program slow to stop). After fn has
+// taken the first, a second is raised in the same way (a Ctrl-C during the
+// cleanup interrupts the cleanup, as in CPython).
+//
+// An error that nothing takes within the limit set by SetUntakenLimit
+// (500 ms unless changed) ends the process through Exit, after a line on
+// standard error saying why: fn's goroutine is then blocked where the
+// package cannot reach it (an os.File or net read, a channel) and nothing
+// waits on ctx. CPython's "for line in sys.stdin" dies by SIGINT there.
 //
 // Calls that the Go standard library makes and retries itself (os.File,
-// net.Conn, time.Sleep) cannot be interrupted this way: select on
-// ctx.Done() around them, or use the wrappers on raw descriptors (see the
-// example reading standard input).
+// net.Conn, time.Sleep) cannot be interrupted: use the package's File and
+// wrappers, or select on ctx.Done() around them.
 //
 // On the main thread, a Call's wrapped call is interrupted by any handled
 // signal, even one the kernel delivered to another thread: the C handler
@@ -72,7 +95,8 @@ import (
 //
 // If the program set a handler for SIGRTMAX with Signal before calling
 // MainContext, MainContext ends the process through Exit with an error
-// saying so, rather than take the signal from under it.
+// saying so, rather than take the signal from under it. Signal refuses
+// SIGRTMAX (ErrReservedSignal) while MainContext runs.
 //
 // MainContext panics where Main does (not on the main thread, Main already
 // running, Goexit in fn or on the main thread).
@@ -95,27 +119,22 @@ func MainContext(fn func(ctx context.Context) error) {
 	if err := ownInterruptSignal(); err != nil {
 		Exit(err)
 	}
-	defer func() {
-		// Only a panic gets here (Exit never returns): wrapped calls go
-		// back to their plain behaviour for whoever recovers it.
-		atomic.StoreInt32(cNudgeSig, 0)
-		cancelCause.Store(nil)
-	}()
-	ctx, cancel := context.WithCancelCause(context.Background())
+	// Only a panic gets past Exit: wrapped calls go back to their plain
+	// behaviour for whoever recovers it.
+	defer intr.reset()
+	ctx := newFnContext()
 	run := &mainRun{name: "pysignal.MainContext"}
-	run.idleError = func(err error) {
-		if cancelCause.Load() != nil {
-			run.unraisableOrExit(err)
-			return
-		}
-		cancelCause.Store(&err)
-		cancel(err)
-		interruptBlocked()
-	}
+	run.idleError = func(err error) { ctx.raise(run, err) }
 	var result error
-	runMain(run, func() { result = fn(ctx) })
+	runMain(run, func() {
+		intr.isNowFn()
+		result = fn(ctx)
+	})
 	if ctx.Err() != nil && errors.Is(result, context.Canceled) {
 		result = context.Cause(ctx)
+	}
+	if p := intr.raised.Swap(nil); p != nil && result == nil {
+		result = *p // raised, never taken: it ends the program, as in CPython
 	}
 	Exit(result)
 }
@@ -136,101 +155,87 @@ func takeSIGINT() error {
 	return err
 }
 
-// interruptSignal is the signal MainContext interrupts blocked calls with:
-// SIGRTMAX, a real-time signal that neither the Go runtime nor glibc uses.
-// Its handler does nothing (pysig_nudge); its only effect is EINTR.
-const interruptSignal = unix.Signal(64)
-
-// interruptOwned is set once MainContext has installed interruptSignal's
-// handler: from then on wrapped calls register their thread.
-var interruptOwned atomic.Bool
-
-// cancelCause is the handler error that cancelled MainContext's ctx.
-var cancelCause atomic.Pointer[error]
-
 func ownInterruptSignal() error {
 	if loadHandler(interruptSignal) != nil {
 		return fmt.Errorf("pysignal.MainContext: SIGRTMAX (%d) has a handler set with Signal; MainContext needs it to interrupt blocked calls (Release it first)", int(interruptSignal))
 	}
-	if err := setNudgeHandler(interruptSignal); err != nil {
-		return err
-	}
-	interruptOwned.Store(true)
-	atomic.StoreInt32(cNudgeSig, int32(interruptSignal))
-	return nil
+	return intr.own()
 }
 
-// blocked holds the threads (kernel ids) inside a wrapped call under
-// MainContext, other than the main thread; a thread may appear more than
-// once.
-var blocked struct {
-	mu   sync.Mutex
-	tids []int
+// fnContext is fn's ctx. It notes whether anybody has asked for Done: from
+// then on an error raised while fn's goroutine is outside a wrapped call
+// goes to ctx, where it is awaited.
+type fnContext struct {
+	context.Context
+	cancel  context.CancelCauseFunc
+	watched atomic.Bool
 }
 
-// interruptible is attempt under MainContext: the goroutine stays on its
-// thread while the thread is registered, and once ctx is cancelled no call
-// is made. Registering before the check means the main thread either sees
-// the registration or the call sees the cause; interruptBlocked repeats its
-// signal until the thread has left, which covers a signal that lands between
-// the check and the moment the call blocks.
-func interruptible(hook *TraceHook, name string, call func() (int, error)) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if tid := unix.Gettid(); tid != mainTID {
-		blocked.mu.Lock()
-		blocked.tids = append(blocked.tids, tid)
-		blocked.mu.Unlock()
-		defer unregister(tid)
-	}
-	if p := cancelCause.Load(); p != nil {
-		return -1, *p
-	}
-	return attemptNow(hook, name, call)
+func newFnContext() *fnContext {
+	c := new(fnContext)
+	c.Context, c.cancel = context.WithCancelCause(context.Background())
+	return c
 }
 
-func unregister(tid int) {
-	blocked.mu.Lock()
-	if i := slices.Index(blocked.tids, tid); i >= 0 {
-		last := len(blocked.tids) - 1
-		blocked.tids[i] = blocked.tids[last]
-		blocked.tids = blocked.tids[:last]
+// Done is the embedded context's Done. Asking for it marks ctx as
+// watched, and an error raised in fn's goroutine and not yet taken goes to
+// ctx now.
+func (c *fnContext) Done() <-chan struct{} {
+	c.watched.Store(true)
+	if p := intr.raised.Load(); p != nil {
+		c.cancelWith(p)
 	}
-	blocked.mu.Unlock()
+	return c.Context.Done()
 }
 
-// checkOrCancelled is CheckSignals, then the cancellation cause, if any.
-func checkOrCancelled() error {
-	if err := CheckSignals(); err != nil {
-		return err
-	}
-	if p := cancelCause.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// interruptBlocked signals every registered thread now (on the main thread),
-// then again from a goroutine, every 1 ms at first and every 20 ms at most,
-// until no thread is registered.
-func interruptBlocked() {
-	if signalBlocked() {
-		go func() {
-			for delay := time.Millisecond; signalBlocked(); delay = min(2*delay, 20*time.Millisecond) {
-				time.Sleep(delay)
-			}
-		}()
+// cancelWith cancels ctx with the error p stands for, unless fn's
+// goroutine has taken it meanwhile.
+func (c *fnContext) cancelWith(p *error) {
+	if intr.takeBack(p) {
+		intr.cancelOthers(*p)
+		c.cancel(*p)
 	}
 }
 
-// signalBlocked sends interruptSignal to each registered thread and reports
-// whether there was any.
-func signalBlocked() bool {
-	blocked.mu.Lock()
-	tids := slices.Clone(blocked.tids)
-	blocked.mu.Unlock()
-	for _, tid := range tids {
-		unix.Tgkill(unix.Getpid(), tid, interruptSignal)
+// raise is MainContext's answer to a handler error in the idle loop: see
+// "Where a handler's error goes" in MainContext's doc.
+func (c *fnContext) raise(run *mainRun, err error) {
+	switch {
+	case intr.waiting():
+		run.unraisableOrExit(err) // the first has not been taken
+	case c.watched.Load() && !intr.fnInCall():
+		intr.cancelOthers(err)
+		c.cancel(err)
+	default:
+		p := intr.raiseInFn(err)
+		if limit := time.Duration(untakenLimit.Load()); limit > 0 {
+			time.AfterFunc(limit, func() {
+				if intr.takeBack(p) {
+					writeStderr(fmt.Sprintf("pysignal.MainContext: nothing took %v for %v: fn's goroutine made no wrapped call or CheckSignals (is it blocked in os.File or net I/O? use pysignal's File and wrappers) and nothing waits on ctx; ending the process", err, limit))
+					Exit(err)
+				}
+			})
+		}
 	}
-	return len(tids) > 0
+}
+
+// untakenLimit is SetUntakenLimit's value, in nanoseconds.
+var untakenLimit atomic.Int64
+
+func init() { untakenLimit.Store(int64(500 * time.Millisecond)) }
+
+// SetUntakenLimit sets how long an error raised in MainContext's fn may go
+// untaken before the process ends through Exit with it: the case where
+// fn's goroutine is blocked where the package cannot interrupt it (an
+// os.File read, a channel) and nothing waits on ctx, which CPython does not
+// have (its main thread takes the exception at its next bytecode). The
+// default is 500 ms; d <= 0 waits forever (a second Ctrl-C still ends the
+// process). It returns a function that puts the previous limit back:
+//
+//	defer pysignal.SetUntakenLimit(5 * time.Second)()
+//
+// Beyond CPython.
+func SetUntakenLimit(d time.Duration) (restore func()) {
+	old := untakenLimit.Swap(int64(d))
+	return func() { untakenLimit.Store(old) }
 }

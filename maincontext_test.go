@@ -198,9 +198,9 @@ func manyBlockedCalls(ctx context.Context) error {
 		}()
 	}
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		blocked.mu.Lock()
-		n := len(blocked.tids)
-		blocked.mu.Unlock()
+		intr.mu.Lock()
+		n := len(intr.calls)
+		intr.mu.Unlock()
 		if n == len(calls) {
 			break
 		}
@@ -360,8 +360,8 @@ func BenchmarkReadUnderMainContext(b *testing.B) {
 		owned bool
 	}{{"impl=raw", unix.Read, false}, {"impl=wrapped", Read, false}, {"impl=wrapped-maincontext", Read, true}} {
 		b.Run(v.name, func(b *testing.B) {
-			interruptOwned.Store(v.owned)
-			defer interruptOwned.Store(false)
+			intr.owned.Store(v.owned)
+			defer intr.owned.Store(false)
 			benchReadRoundTrip(b, v.read)
 		})
 	}

@@ -459,7 +459,7 @@ func TestMainContextInsideMainChangesNothing(t *testing.T) {
 	if got != "pysignal.MainContext: pysignal.Main is already running" {
 		t.Errorf("MainContext inside Main panicked with %v", got)
 	}
-	if h, err := GetSignal(unix.SIGINT); h != nil || err != nil || interruptOwned.Load() {
-		t.Errorf("after the refused MainContext: GetSignal(SIGINT) = %v, %v; SIGRTMAX owned: %v", h, err, interruptOwned.Load())
+	if h, err := GetSignal(unix.SIGINT); h != nil || err != nil || intr.owned.Load() {
+		t.Errorf("after the refused MainContext: GetSignal(SIGINT) = %v, %v; SIGRTMAX owned: %v", h, err, intr.owned.Load())
 	}
 }

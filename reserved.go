@@ -57,7 +57,7 @@ func ownableError(op string, sig unix.Signal) error {
 	if reserved[sig] {
 		return &Error{op, sig, ErrReservedSignal}
 	}
-	if sig == interruptSignal && interruptOwned.Load() {
+	if sig == interruptSignal && intr.owned.Load() {
 		return &Error{op, sig, fmt.Errorf("%w (MainContext interrupts blocked calls with it)", ErrReservedSignal)}
 	}
 	return nil

@@ -144,7 +144,7 @@ func Pause() error {
 	if _, err := attempt(hook, "pause", func() (int, error) { return result(unix.Pause()) }); err != unix.EINTR {
 		return err
 	}
-	err := checkOrCancelled()
+	err := checkThenCause()
 	if hook != nil {
 		(*hook)(TraceEvent{Call: "pause", Phase: PhaseCheck, Err: err})
 	}

@@ -39,10 +39,10 @@ func retry(name string, call func() (int, error)) (int, error) {
 }
 
 // attempt makes one call, reporting PhaseEnter and PhaseExit to the hook.
-// Under MainContext it makes it interruptible (see interruptible).
+// Under MainContext the interrupter makes it (interrupter.go).
 func attempt(hook *TraceHook, name string, call func() (int, error)) (int, error) {
-	if interruptOwned.Load() {
-		return interruptible(hook, name, call)
+	if intr.owned.Load() {
+		return intr.enter(hook, name, call)
 	}
 	return attemptNow(hook, name, call)
 }
@@ -60,10 +60,10 @@ func attemptNow(hook *TraceHook, name string, call func() (int, error)) (int, er
 }
 
 // checkAfterEINTR runs CheckSignals after an EINTR and reports the step.
-// Under MainContext, once a handler error has cancelled the context, it
-// returns that error on every thread.
+// Under MainContext it then returns the interrupter's error for the
+// caller, if any (interrupter.go).
 func checkAfterEINTR(name string, hook *TraceHook) error {
-	err := checkOrCancelled()
+	err := checkThenCause()
 	if hook != nil {
 		(*hook)(TraceEvent{Call: name, Phase: PhaseCheck, Err: err})
 		if err == nil {
