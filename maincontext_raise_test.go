@@ -243,8 +243,8 @@ def alarm(*a): raise Timeout()
 signal.signal(signal.SIGALRM, alarm)
 timer = 0.1
 while True:
-    signal.setitimer(signal.ITIMER_REAL, timer)
     try:
+        signal.setitimer(signal.ITIMER_REAL, timer)
         data = os.read(0, 256)
     except Timeout:
         print("timeout", flush=True)
@@ -264,8 +264,8 @@ while True:
     line = os.read(0, 256).decode().rstrip("\n")
     if not line:
         break
-    print("sleeping", flush=True)
     try:
+        print("sleeping", flush=True)
         time.sleep(60)
     except KeyboardInterrupt:
         print("^C", flush=True)
@@ -277,8 +277,8 @@ while True:
     line = os.read(0, 256).decode().rstrip("\n")
     if not line:
         break
-    print("sleeping", flush=True)
     try:
+        print("sleeping", flush=True)
         time.sleep(60)
     except KeyboardInterrupt:
         print("^C", flush=True)
@@ -303,8 +303,8 @@ except KeyboardInterrupt:
 `, driver{"ready": "INT"}, "ready|caught; exit status 0"},
 		{"raise-cleanup-interrupted", `
 import os, time
-print("ready", flush=True)
 try:
+    print("ready", flush=True)
     os.read(0, 1)
 except KeyboardInterrupt:
     print("cleanup", flush=True)
