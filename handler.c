@@ -149,14 +149,20 @@ static void notify(int sig)
  * storm handled on other threads would queue one per signal. */
 static int32_t nudge_in_flight;
 
+/* Bit sig - 1 is set while sig's handler has SA_RESTART
+ * (pysig_siginterrupt(sig, 0)): a signal the program asked to restart
+ * calls must not interrupt the main thread's call through a nudge either,
+ * since the nudge's own handler has no SA_RESTART. */
+static uint64_t restart_mask;
+
 /* MainContext: a signal taken by another thread interrupts the main
  * thread too (see pysig_nudge_sig).  The main thread's check after EINTR
  * comes after pysig_nudge cleared nudge_in_flight, so a trip that found a
  * nudge in flight and sent none is seen by that check. */
-static void nudge_main(void)
+static void nudge_main(int sig)
 {
 	int nudge = LOAD(&pysig_nudge_sig);
-	if (nudge > 0 && gettid() != main_tid &&
+	if (nudge > 0 && !(LOAD(&restart_mask) >> (sig - 1) & 1) && gettid() != main_tid &&
 	    __atomic_exchange_n(&nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0)
 		(void)tgkill(process_id, main_tid, nudge);
 }
@@ -175,7 +181,7 @@ void pysig_handler(int sig)
 		trip(sig);
 		__atomic_fetch_add(&pysig_deliveries[sig], 1, __ATOMIC_RELAXED);
 		notify(sig);
-		nudge_main();
+		nudge_main(sig);
 	}
 	errno = saved_errno;
 }
@@ -185,7 +191,7 @@ void pysig_trip_signal(int sig)
 	if (sig > 0 && sig < PYSIG_NSIG) {
 		trip(sig);
 		notify(sig);
-		nudge_main();
+		nudge_main(sig);
 	}
 }
 
@@ -232,6 +238,7 @@ int pysig_set(int sig, int kind)
 	}
 	if (sigaction(sig, &sa, &old) != 0)
 		return errno;
+	__atomic_fetch_and(&restart_mask, ~(1ull << (sig - 1)), __ATOMIC_SEQ_CST);
 	if (!have_saved[sig]) {
 		saved[sig] = old;
 		have_saved[sig] = 1;
@@ -287,6 +294,10 @@ int pysig_siginterrupt(int sig, int flag)
 		cur.sa_flags |= SA_RESTART;
 	if (sigaction(sig, &cur, NULL) != 0)
 		return errno;
+	if (flag)
+		__atomic_fetch_and(&restart_mask, ~(1ull << (sig - 1)), __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or(&restart_mask, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
 	return 0;
 }
 

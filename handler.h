@@ -87,7 +87,9 @@ extern int32_t pysig_idle_waiting;
  * pysig_nudge_sig is a signal number (0: off), the handler running on any
  * other thread also sends that signal to the main thread, so a blocking call
  * there fails with EINTR and the handler runs promptly, wherever the kernel
- * delivered the signal.  The nudge signal's own handler is pysig_nudge,
+ * delivered the signal, unless the signal's handler restarts calls
+ * (pysig_siginterrupt(sig, 0): the program asked for no EINTR).  The nudge
+ * signal's own handler is pysig_nudge,
  * whose only effect is EINTR; at most one nudge to the main thread is in
  * flight at a time. */
 extern int32_t pysig_nudge_sig;

@@ -44,6 +44,7 @@ const interruptSignal = unix.Signal(64)
 
 type interrupter struct {
 	owned     atomic.Bool           // MainContext runs: wrapped calls register
+	unblock   atomic.Bool           // interruptSignal was blocked at start
 	fnG       atomic.Uintptr        // fn's goroutine (gptr.Get)
 	raised    atomic.Pointer[error] // raised in fn's goroutine, not yet taken
 	cancelled atomic.Pointer[error] // ctx's cause, for the other goroutines
@@ -61,10 +62,21 @@ type inCall struct {
 
 // own installs interruptSignal's handler and starts registering wrapped
 // calls; fn's goroutine names itself with isNowFn.
+//
+// A process started with interruptSignal blocked (by a parent using
+// signalfd, say) passes the mask to every thread the runtime makes, and
+// the signal would stay pending forever: then the main thread unblocks it
+// now, and each wrapped call unblocks it on its own thread (one more system
+// call per call, only in that case).
 func (in *interrupter) own() error {
 	if err := setNudgeHandler(interruptSignal); err != nil {
 		return err
 	}
+	var old unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), &old); err != nil {
+		return err
+	}
+	in.unblock.Store(old.Val[(interruptSignal-1)/64]>>((interruptSignal-1)%64)&1 != 0)
 	in.owned.Store(true)
 	atomic.StoreInt32(cNudgeSig, int32(interruptSignal))
 	return nil
@@ -81,6 +93,13 @@ func (in *interrupter) reset() {
 	in.cancelled.Store(nil)
 }
 
+// sigsetOf is the kernel set holding sig alone.
+func sigsetOf(sig unix.Signal) *unix.Sigset_t {
+	var set unix.Sigset_t
+	set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+	return &set
+}
+
 // isNowFn records the caller as fn's goroutine.
 func (in *interrupter) isNowFn() { in.fnG.Store(gptr.Get()) }
 
@@ -95,6 +114,9 @@ func (in *interrupter) isFn() bool { return gptr.Get() == in.fnG.Load() }
 func (in *interrupter) enter(hook *TraceHook, name string, call func() (int, error)) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if in.unblock.Load() {
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), nil)
+	}
 	fn := in.isFn()
 	if tid := unix.Gettid(); tid != mainTID {
 		in.mu.Lock()

@@ -211,7 +211,7 @@ func (c *fnContext) raise(run *mainRun, err error) {
 		if limit := time.Duration(untakenLimit.Load()); limit > 0 {
 			time.AfterFunc(limit, func() {
 				if intr.takeBack(p) {
-					writeStderr(fmt.Sprintf("pysignal.MainContext: nothing took %v for %v: fn's goroutine made no wrapped call or CheckSignals (is it blocked in os.File or net I/O? use pysignal's File and wrappers) and nothing waits on ctx; ending the process", err, limit))
+					writeStderr(fmt.Sprintf("pysignal.MainContext: nothing took %v within %v: fn's goroutine is blocked where pysignal cannot interrupt it (os.File or net I/O? a channel? use pysignal's File and wrappers, or wait on ctx); ending the process", err, limit))
 					Exit(err)
 				}
 			})

@@ -339,6 +339,9 @@ finally:
 			if got != c.want {
 				t.Errorf("Go: %s, stderr %q; want %s", got, end.stderr, c.want)
 			}
+			if untaken := strings.Contains(end.stderr, "nothing took"); untaken != (c.child == "raise-untaken") {
+				t.Errorf("Go: stderr %q: the untaken limit's report only where nothing can take the error", end.stderr)
+			}
 			wantLast := map[string]string{"killed by signal 2": "KeyboardInterrupt"}[end.String()]
 			if end.lastLine() != wantLast {
 				t.Errorf("Go: last line of stderr %q, want %q (stderr %q)", end.lastLine(), wantLast, end.stderr)
