@@ -92,6 +92,10 @@ func disposition(sig unix.Signal) (int, error) {
 	return int(d), nil
 }
 
+// foreignHandler reports whether sig's handler was installed by code
+// outside the package and the Go runtime (a C library's sigaction).
+func foreignHandler(sig unix.Signal) bool { return C.pysig_foreign(C.int(sig)) != 0 }
+
 // restoreDisposition puts back what the package found before it first
 // changed sig.
 func restoreDisposition(sig unix.Signal) error {

@@ -280,6 +280,23 @@ int pysig_disposition(int sig)
 	return PYSIG_OTHER;
 }
 
+int pysig_foreign(int sig)
+{
+	struct sigaction cur, rt;
+
+	if (!valid(sig))
+		return 0;
+	if (sigaction(sig, NULL, &cur) != 0 || sigaction(SIGURG, NULL, &rt) != 0)
+		return 0;
+	/* sa_handler and sa_sigaction share storage. */
+	if (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN ||
+	    cur.sa_handler == pysig_handler || cur.sa_handler == pysig_nudge)
+		return 0;
+	/* The Go runtime installs one handler for every signal it handles,
+	 * SIGURG (goroutine preemption) among them. */
+	return cur.sa_handler != rt.sa_handler;
+}
+
 int pysig_siginterrupt(int sig, int flag)
 {
 	struct sigaction cur;

@@ -126,6 +126,10 @@ int pysig_set_nudge(int sig);
  * negative errno value. */
 int pysig_disposition(int sig);
 
+/* Returns 1 if sig's handler is somebody else's: neither SIG_DFL, SIG_IGN,
+ * the package's handlers, nor the Go runtime's (the one SIGURG has). */
+int pysig_foreign(int sig);
+
 /* siginterrupt(3) done with sigaction: flag != 0 clears SA_RESTART,
  * flag == 0 sets it.  Returns 0 or an errno value. */
 int pysig_siginterrupt(int sig, int flag);

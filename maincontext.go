@@ -94,8 +94,11 @@ import (
 // window of docs/race-windows.md); Wakeup's methods have none.
 //
 // If the program set a handler for SIGRTMAX with Signal before calling
-// MainContext, MainContext ends the process through Exit with an error
-// saying so, rather than take the signal from under it. Signal refuses
+// MainContext, or a C library installed one with sigaction, MainContext
+// ends the process through Exit with an error saying so, rather than take
+// the signal from under it. (An os/signal.Notify registration for SIGRTMAX
+// leaves no trace in the kernel, so it cannot be seen: such a channel
+// receives nothing while MainContext runs.) Signal refuses
 // SIGRTMAX (ErrReservedSignal) while MainContext runs.
 //
 // MainContext panics where Main does (not on the main thread, Main already
@@ -158,6 +161,9 @@ func takeSIGINT() error {
 func ownInterruptSignal() error {
 	if loadHandler(interruptSignal) != nil {
 		return fmt.Errorf("pysignal.MainContext: SIGRTMAX (%d) has a handler set with Signal; MainContext needs it to interrupt blocked calls (Release it first)", int(interruptSignal))
+	}
+	if foreignHandler(interruptSignal) {
+		return fmt.Errorf("pysignal.MainContext: SIGRTMAX (%d) has a handler installed outside Go (a C library's sigaction); MainContext needs it to interrupt blocked calls and will not take it from under that code", int(interruptSignal))
 	}
 	return intr.own()
 }

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -498,5 +500,28 @@ func TestMainContextNudgeKeepsSiginterrupt(t *testing.T) {
 	})
 	if got.String() != "exit status 0" || strings.Join(said, "|") != `sent|read "x" <nil>` {
 		t.Errorf("child said %q and ended with %v, stderr %q; want sent, then the read's byte", said, got, got.stderr)
+	}
+}
+
+func init() {
+	// A C library's handler on SIGRTMAX (here an address that is not the
+	// runtime's, installed with rt_sigaction behind the package's back):
+	// MainContext refuses rather than take the signal.
+	mainThreadChildren["mc-sigrtmax-foreign"] = func() {
+		act := struct{ handler, flags, restorer, mask uint64 }{
+			handler: uint64(reflect.ValueOf(ready).Pointer()), flags: 0x08000000, // SA_ONSTACK
+		}
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(interruptSignal), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); e != 0 {
+			fmt.Fprintln(os.Stderr, "rt_sigaction:", e)
+			os.Exit(5)
+		}
+		MainContext(func(ctx context.Context) error { return nil })
+	}
+}
+
+func TestMainContextLeavesAForeignSIGRTMAXAlone(t *testing.T) {
+	got := runChildToEnd(t, "mc-sigrtmax-foreign")
+	if got.String() != "exit status 1" || !strings.Contains(got.lastLine(), "SIGRTMAX (64) has a handler installed outside Go") {
+		t.Errorf("child ended with %v, stderr %q; want exit status 1 and the reason", got, got.stderr)
 	}
 }
