@@ -40,7 +40,7 @@ func CheckSignals() error {
 	if atomic.LoadUint64(cPending) == 0 {
 		return nil
 	}
-	return runPending()
+	return checkPending() // protect.go
 }
 
 // stash holds the tripped flags a pass has taken out of the pending word

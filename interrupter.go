@@ -146,6 +146,10 @@ func (in *interrupter) leave(tid int) {
 func (in *interrupter) causeFor(fn bool) error {
 	if fn {
 		if p := in.raised.Load(); p != nil && in.raised.CompareAndSwap(p, nil) {
+			if fnGuard.protected() {
+				fnGuard.hold(*p) // Protect returns it
+				return nil
+			}
 			return *p
 		}
 		return nil

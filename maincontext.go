@@ -213,14 +213,26 @@ func (c *fnContext) raise(run *mainRun, err error) {
 		intr.cancelOthers(err)
 		c.cancel(err)
 	default:
-		p := intr.raiseInFn(err)
-		if limit := time.Duration(untakenLimit.Load()); limit > 0 {
-			time.AfterFunc(limit, func() {
-				if intr.takeBack(p) {
-					writeStderr(fmt.Sprintf("pysignal.MainContext: nothing took %v within %v: fn's goroutine is blocked where pysignal cannot interrupt it (os.File or net I/O? a channel? use pysignal's File and wrappers, or wait on ctx); ending the process", err, limit))
-					Exit(err)
-				}
-			})
-		}
+		endIfUntaken(intr.raiseInFn(err), err)
 	}
+}
+
+// endIfUntaken ends the process through Exit if the error p stands for is
+// still untaken after the untaken limit (SetUntakenLimit), and fn's
+// goroutine is not inside Protect, which waits for its own end.
+func endIfUntaken(p *error, err error) {
+	limit := time.Duration(untakenLimit.Load())
+	if limit <= 0 {
+		return
+	}
+	time.AfterFunc(limit, func() {
+		if fnGuard.protected() {
+			endIfUntaken(p, err)
+			return
+		}
+		if intr.takeBack(p) {
+			writeStderr(fmt.Sprintf("pysignal.MainContext: nothing took %v within %v: fn's goroutine is blocked where pysignal cannot interrupt it (os.File or net I/O? a channel? use pysignal's File and wrappers, or wait on ctx); ending the process", err, limit))
+			Exit(err)
+		}
+	})
 }
