@@ -73,9 +73,6 @@ func runPending() error {
 	// here, or a failing handler, leaves it for the next check.
 	if stash&pendingMore != 0 {
 		reportWakeupErrors()
-		if intr.raised.Load() != nil {
-			atomic.OrUint64(cPending, pendingMore) // still for fn's goroutine to take
-		}
 	}
 	for sig := unix.Signal(1); sig < nsig-1; sig++ {
 		word := atomic.LoadUint64(cPending)
@@ -119,8 +116,13 @@ func takeFromWord(bit uint64) {
 
 // putBack ends a pass: the flags it has not cleared go back into the word,
 // so the next check runs them. The atomic OR is CPython's setting of
-// is_tripped after a handler error.
+// is_tripped after a handler error. Bit 0 also goes back while an error
+// raised in MainContext's fn waits to be taken (interrupter.go), so that
+// CheckSignals' one load sees it there.
 func putBack() {
+	if intr.raised.Load() != nil {
+		stash |= pendingMore // an error raised in MainContext's fn, still to take
+	}
 	if stash != 0 {
 		atomic.OrUint64(cPending, stash)
 		stash = 0

@@ -39,6 +39,10 @@ func ValidSignals() []unix.Signal                   { return nil }
 func SignalName(sig unix.Signal) string             { return "" }
 func SignalByName(name string) (unix.Signal, error) { return 0, unsupported("SignalByName") }
 
+// The stubs of protect.go.
+
+func Protect(fn func() error) error { return unsupported("Protect") }
+
 // The stubs of release.go.
 
 func Release(sig unix.Signal) error { return unsupported("Release") }
