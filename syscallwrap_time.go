@@ -22,24 +22,38 @@ import (
 // A zero timeout needs no clock: the call cannot wait, and after an EINTR
 // the deadline has already passed.
 func retryTimed(name string, timeout time.Duration, call func(left time.Duration) (int, error)) (int, error) {
+	return retryUntil(name, timeout, call, nil)
+}
+
+// retryUntil is retryTimed with a step after each attempt that did not fail:
+// ready sees its result and says whether the wait is over, and with what
+// result or error; otherwise the wait goes on for the time that remains. A
+// nil ready ends the wait on any result but 0 (no events). A negative
+// timeout waits forever: call gets it as it is at every attempt.
+func retryUntil(name string, timeout time.Duration, call func(left time.Duration) (int, error),
+	ready func(r int) (done bool, res int, err error)) (int, error) {
 	hook := traceHook.Load()
 	end, left := deadline(timeout), timeout
 	for {
 		r, err := attempt(hook, name, func() (int, error) { return call(left) })
 		switch {
-		case err == nil && r == 0:
-			if left = remaining(end); left > 0 {
-				continue
+		case err == unix.EINTR:
+			if err := checkAfterEINTR(name, hook); err != nil {
+				return r, err
 			}
-			return 0, nil
-		case err != unix.EINTR:
+		case err != nil:
 			return r, err
+		case ready != nil:
+			if done, res, err := ready(r); done || err != nil {
+				return res, err
+			}
+		case r != 0:
+			return r, nil
 		}
-		if err := checkAfterEINTR(name, hook); err != nil {
-			return r, err
-		}
-		if left = remaining(end); left <= 0 {
-			return 0, nil
+		if timeout >= 0 {
+			if left = remaining(end); left <= 0 {
+				return 0, nil
+			}
 		}
 	}
 }

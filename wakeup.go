@@ -40,18 +40,6 @@ type Wakeup struct {
 	closed bool
 }
 
-// wakeupTarget is a wakeup fd as installed: its number, and the identity of
-// the file it named then.
-type wakeupTarget struct {
-	fd     int
-	id     fileID
-	socket bool
-	warn   bool
-}
-
-// openWakeups are the Wakeups not yet closed, oldest first (main thread only).
-var openWakeups []*Wakeup
-
 // OpenWakeup makes a non-blocking, close-on-exec pipe and installs its
 // write end as the wakeup fd (SetWakeupFD, with warnOnFullBuffer false as
 // asyncio does: a full pipe already guarantees a wake-up). Close puts back
@@ -70,11 +58,8 @@ func OpenWakeup() (*Wakeup, error) {
 		unix.Close(p[1])
 		return nil, &Error{"OpenWakeup", 0, err}
 	}
-	prev := wakeupTarget{fd: currentWakeupFD(), id: installedID,
-		socket: atomic.LoadInt32(cWakeupFD) < -1, warn: atomic.LoadInt32(cWakeupWarn) != 0}
-	installWakeupFD(p[1], false, id, false)
-	wk := &Wakeup{r: p[0], w: p[1], id: id, prev: prev}
-	openWakeups = append(openWakeups, wk)
+	wk := &Wakeup{r: p[0], w: p[1], id: id}
+	pushWakeup(wk)
 	return wk, nil
 }
 
@@ -94,17 +79,7 @@ func (wk *Wakeup) Close() error {
 		return &Error{"Wakeup.Close", 0, ErrWakeupClosed}
 	}
 	wk.closed = true
-	openWakeups = slices.DeleteFunc(openWakeups, func(o *Wakeup) bool { return o == wk })
-	var err error
-	if currentWakeupFD() == wk.w && installedID == wk.id {
-		err = wk.prev.restore()
-	} else {
-		for _, o := range openWakeups {
-			if o.prev.fd == wk.w && o.prev.id == wk.id {
-				o.prev = wk.prev
-			}
-		}
-	}
+	err := popWakeup(wk)
 	// Close only what is still the pipe: a number closed behind the
 	// Wakeup's back may name somebody else's file by now.
 	for _, fd := range [2]int{wk.r, wk.w} {
@@ -121,21 +96,6 @@ func (wk *Wakeup) Close() error {
 	if err != nil {
 		return &Error{"Wakeup.Close", 0, err}
 	}
-	return nil
-}
-
-// restore installs t again if its fd still names the same file, and
-// otherwise disables the wakeup fd and returns ErrWakeupFDReplaced.
-func (t wakeupTarget) restore() error {
-	if t.fd == -1 {
-		installWakeupFD(-1, true, fileID{}, false)
-		return nil
-	}
-	if id, socket, err := identify(t.fd); err != nil || id != t.id || socket != t.socket {
-		installWakeupFD(-1, true, fileID{}, false)
-		return fmt.Errorf("%w: fd %d (disabled instead)", ErrWakeupFDReplaced, t.fd)
-	}
-	installWakeupFD(t.fd, t.warn, t.id, t.socket)
 	return nil
 }
 
@@ -222,82 +182,72 @@ func (wk *Wakeup) Wait(fd int, events int16, timeout time.Duration) (revents int
 			return 0, err
 		}
 	}
-	hook := traceHook.Load()
-	end, left := deadline(timeout), timeout
-	for {
-		fds := [2]unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(wk.r), Events: unix.POLLIN}}
+	fds := [2]unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(wk.r), Events: unix.POLLIN}}
+	r, err := retryUntil("poll", timeout, func(left time.Duration) (int, error) {
 		ms := -1
-		if timeout >= 0 {
+		if left >= 0 {
 			ms = ceilMillis(left)
 		}
 		if ms != 0 {
 			keepP()
 		}
-		_, err := attempt(hook, "poll", func() (int, error) { return unix.Poll(fds[:], ms) })
+		return unix.Poll(fds[:], ms)
+	}, func(int) (bool, int, error) {
 		switch {
-		case err == unix.EINTR:
-			if err := checkAfterEINTR("poll", hook); err != nil {
-				return 0, err
-			}
-		case err != nil:
-			return 0, err
 		case fds[1].Revents&unix.POLLNVAL != 0:
-			return 0, &Error{"Wakeup.Wait", 0, fmt.Errorf("%w: fd %d: %w", ErrWakeupBroken, wk.r, unix.EBADF)}
+			return true, 0, &Error{"Wakeup.Wait", 0, fmt.Errorf("%w: fd %d: %w", ErrWakeupBroken, wk.r, unix.EBADF)}
 		case fds[1].Revents != 0:
 			if err := wk.Drain(); err != nil {
-				return 0, err
+				return true, 0, err
 			}
 		}
-		if err == nil && fds[0].Revents != 0 {
-			return fds[0].Revents, nil
-		}
-		if timeout >= 0 {
-			if left = remaining(end); left <= 0 {
-				return 0, nil
-			}
-		}
+		return fds[0].Revents != 0, int(uint16(fds[0].Revents)), nil
+	})
+	if err != nil {
+		return 0, err
 	}
+	return int16(uint16(r)), nil
 }
 
 // Read waits with Wait until fd is readable, then reads it: a read that a
 // signal can always interrupt. It returns a handler's error as soon as the
 // handler fails. fd should be non-blocking if anything else reads it.
 func (wk *Wakeup) Read(fd int, p []byte) (int, error) {
-	for {
-		if _, err := wk.Wait(fd, unix.POLLIN, -1); err != nil {
-			return 0, err
-		}
-		n, err := unix.Read(fd, p)
-		if err != unix.EAGAIN && err != unix.EINTR {
-			return n, err
-		}
-	}
+	return whenReady(wk, fd, unix.POLLIN, 0, func() (int, error) { return unix.Read(fd, p) })
 }
 
 // Write waits with Wait until fd is writable, then writes p (possibly
 // partly, as write(2)).
 func (wk *Wakeup) Write(fd int, p []byte) (int, error) {
-	for {
-		if _, err := wk.Wait(fd, unix.POLLOUT, -1); err != nil {
-			return 0, err
-		}
-		n, err := unix.Write(fd, p)
-		if err != unix.EAGAIN && err != unix.EINTR {
-			return n, err
-		}
-	}
+	return whenReady(wk, fd, unix.POLLOUT, 0, func() (int, error) { return unix.Write(fd, p) })
 }
 
 // Accept waits with Wait until the listening socket fd has a connection,
 // then accepts it.
 func (wk *Wakeup) Accept(fd int) (int, unix.Sockaddr, error) {
-	for {
-		if _, err := wk.Wait(fd, unix.POLLIN, -1); err != nil {
-			return -1, nil, err
-		}
+	type accepted struct {
+		fd int
+		sa unix.Sockaddr
+	}
+	a, err := whenReady(wk, fd, unix.POLLIN, accepted{fd: -1}, func() (accepted, error) {
 		nfd, sa, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
-		if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
-			return nfd, sa, err
+		return accepted{nfd, sa}, err
+	}, unix.ECONNABORTED)
+	return a.fd, a.sa, err
+}
+
+// whenReady waits with Wait until fd has events, then makes call, and does
+// both again while call finds that fd was not ready after all (EAGAIN:
+// somebody else took what was there; EINTR; or one of again). It returns
+// call's result, or fail and Wait's error.
+func whenReady[T any](wk *Wakeup, fd int, events int16, fail T, call func() (T, error), again ...unix.Errno) (T, error) {
+	for {
+		if _, err := wk.Wait(fd, events, -1); err != nil {
+			return fail, err
+		}
+		r, err := call()
+		if err != unix.EAGAIN && err != unix.EINTR && !slices.ContainsFunc(again, func(e unix.Errno) bool { return err == e }) {
+			return r, err
 		}
 	}
 }

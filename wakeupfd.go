@@ -3,7 +3,9 @@
 package pysignal
 
 import (
+	"fmt"
 	"runtime"
+	"slices"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -76,4 +78,61 @@ func installWakeupFD(fd int, warn bool, id fileID, socket bool) (old int) {
 		runtime.Gosched()
 	}
 	return old
+}
+
+// The stack of open Wakeups. Each installs its pipe as the wakeup fd and
+// keeps what it replaced; its Close puts that back, and one closed out of
+// order, whose pipe is no longer installed, hands it down to the Wakeup
+// opened over it instead.
+
+// wakeupTarget is a wakeup fd as installed: its number, and the identity of
+// the file it named then.
+type wakeupTarget struct {
+	fd     int
+	id     fileID
+	socket bool
+	warn   bool
+}
+
+// openWakeups are the Wakeups not yet closed, oldest first (main thread only).
+var openWakeups []*Wakeup
+
+// pushWakeup makes wk's pipe the wakeup fd and puts wk on the stack, with
+// what it replaces as wk.prev.
+func pushWakeup(wk *Wakeup) {
+	wk.prev = wakeupTarget{fd: currentWakeupFD(), id: installedID,
+		socket: atomic.LoadInt32(cWakeupFD) < -1, warn: atomic.LoadInt32(cWakeupWarn) != 0}
+	installWakeupFD(wk.w, false, wk.id, false)
+	openWakeups = append(openWakeups, wk)
+}
+
+// popWakeup takes wk off the stack. If the wakeup fd is still wk's pipe it
+// puts back wk.prev (restore); otherwise a Wakeup opened over wk that would
+// put back wk's pipe puts back wk.prev instead.
+func popWakeup(wk *Wakeup) error {
+	openWakeups = slices.DeleteFunc(openWakeups, func(o *Wakeup) bool { return o == wk })
+	if currentWakeupFD() == wk.w && installedID == wk.id {
+		return wk.prev.restore()
+	}
+	for _, o := range openWakeups {
+		if o.prev.fd == wk.w && o.prev.id == wk.id {
+			o.prev = wk.prev
+		}
+	}
+	return nil
+}
+
+// restore installs t again if its fd still names the same file, and
+// otherwise disables the wakeup fd and returns ErrWakeupFDReplaced.
+func (t wakeupTarget) restore() error {
+	if t.fd == -1 {
+		installWakeupFD(-1, true, fileID{}, false)
+		return nil
+	}
+	if id, socket, err := identify(t.fd); err != nil || id != t.id || socket != t.socket {
+		installWakeupFD(-1, true, fileID{}, false)
+		return fmt.Errorf("%w: fd %d (disabled instead)", ErrWakeupFDReplaced, t.fd)
+	}
+	installWakeupFD(t.fd, t.warn, t.id, t.socket)
+	return nil
 }
