@@ -127,7 +127,11 @@ func runRace(c raceConfig) ([]sample, error) {
 }
 
 // trial: last check, then the call on an empty pipe while the signal is
-// sent; the peer writes after c.peer unless the call ended before.
+// sent; the peer writes after c.peer unless the call ended before. The
+// signal may come after the peer's write (an offset beyond -peer, or a
+// loaded machine): that is no race hit, and the trial waits for it. It
+// returns only once the signal has been sent, delivered and handled, so
+// that no SIGUSR1 is in flight when the study puts the disposition back.
 func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt *atomic.Int64) (sample, error) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -135,87 +139,40 @@ func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	// The peer notes, as it writes, whether the C handler has already run
-	// (the flag is tripped): that is the C-level fact a race hit needs.
-	type write struct {
-		at           int64 // UnixNano; 0 if the call ended before the peer wrote
-		trippedFirst bool
-	}
 	delivered := pysignal.Deliveries(unix.SIGUSR1)
 	callDone := make(chan struct{})
-	peerWrote := make(chan write, 1)
-	go func() {
-		select {
-		case <-callDone:
-			peerWrote <- write{}
-		case <-time.After(c.peer):
-			w := write{time.Now().UnixNano(), pysignal.Deliveries(unix.SIGUSR1) > delivered}
-			unix.Write(p[1], []byte("x"))
-			peerWrote <- w
-		}
-	}()
+	peerWrote := startPeer(c.peer, p[1], delivered, callDone)
 
 	var sentAt atomic.Int64
 	offset := time.Duration(rand.Int64N(int64(c.spread)))
+	var s *sender
 	if c.inject != "" {
-		phase := pysignal.PhaseEnter
-		if c.inject == "exit" {
-			phase = pysignal.PhaseExit
-		}
-		fired := false
-		restore := pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
-			if ev.Call == call && ev.Phase == phase && !fired {
-				fired = true
-				sentAt.Store(time.Now().UnixNano())
-				unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
-			}
-		})
-		defer restore()
 		offset = 0
-	}
-
-	// A timed sender runs on its own thread and spins from before the last
-	// check, so its offset is measured from that check, not from when the Go
-	// scheduler got round to starting it.
-	var startAt atomic.Int64
-	if c.inject == "" {
-		ready := make(chan struct{})
-		go func() {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			close(ready)
-			var t0 int64
-			for t0 = startAt.Load(); t0 == 0; t0 = startAt.Load() {
-			}
-			for time.Now().UnixNano()-t0 < int64(offset) { // spin: sleeping is far too coarse
-			}
-			sentAt.Store(time.Now().UnixNano())
-			unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
-		}()
-		<-ready
+		defer injectAt(c.inject, call, &sentAt)()
+	} else {
+		s = startSender(offset, &sentAt)
+		defer s.cancel() // a trial that fails before its call sends nothing
 	}
 	ranAt.Store(0)
 	if err := pysignal.CheckSignals(); err != nil && !errors.Is(err, errHandler) {
 		return sample{}, err
 	}
 	start := time.Now()
-	startAt.Store(start.UnixNano())  // the last check is done
+	if s != nil {
+		s.start(start) // the last check is done
+	}
 	for time.Since(start) < c.work { // the program's own work before it blocks
 	}
 	_, err := read(p[0], make([]byte, 1))
 	close(callDone)
 	wrote := <-peerWrote
-	if !errors.Is(err, errHandler) {
-		if err != nil {
-			return sample{}, fmt.Errorf("read: %v", err)
-		}
-		// The call returned the peer's byte: the handler is still pending.
-		if err := pysignal.CheckSignals(); !errors.Is(err, errHandler) {
-			return sample{}, fmt.Errorf("the signal was lost: CheckSignals returned %v", err)
-		}
+	if err != nil && !errors.Is(err, errHandler) {
+		return sample{}, fmt.Errorf("read: %v", err)
 	}
-	for sentAt.Load() == 0 { // the sender may still be on its way out of tgkill
-		runtime.Gosched()
+	// Without the handler's error the call returned the peer's byte: the
+	// signal is still to come, or its handler is pending.
+	if err := awaitHandler(s, &sentAt, delivered, err == nil); err != nil {
+		return sample{}, err
 	}
 	// A race hit: the C handler had tripped the flag before the peer's
 	// write, and yet the Go handler ran only after it: the call sat blocked
@@ -228,9 +185,124 @@ func trial(c raceConfig, read func(int, []byte) (int, error), call string, ranAt
 	}, nil
 }
 
+// signalDeadline bounds the wait for a signal sent to arrive: far beyond any
+// scheduling delay, so that a signal not there by then was lost.
+const signalDeadline = 10 * time.Second
+
+// awaitHandler waits until the trial's signal has been sent and delivered
+// and, if its handler has not run yet (pending), runs it. The signal was
+// lost only if it is not delivered within signalDeadline of being sent, or
+// CheckSignals then does not run its handler.
+func awaitHandler(s *sender, sentAt *atomic.Int64, delivered uint64, pending bool) error {
+	if s != nil {
+		s.wait()
+	}
+	for pysignal.Deliveries(unix.SIGUSR1) == delivered {
+		if time.Since(time.Unix(0, sentAt.Load())) > signalDeadline {
+			return fmt.Errorf("the signal was lost: sent, not delivered within %v", signalDeadline)
+		}
+		runtime.Gosched()
+	}
+	if !pending {
+		return nil
+	}
+	if err := pysignal.CheckSignals(); !errors.Is(err, errHandler) {
+		return fmt.Errorf("the signal was lost: delivered, and CheckSignals returned %v", err)
+	}
+	return nil
+}
+
+// peerWrite is the peer's record: when it wrote, and whether the C handler
+// had already run (the flag tripped), the C-level fact a race hit needs.
+type peerWrite struct {
+	at           int64 // UnixNano; 0 if the call ended before the peer wrote
+	trippedFirst bool
+}
+
+// startPeer writes a byte to w after peer unless callDone is closed first.
+func startPeer(peer time.Duration, w int, delivered uint64, callDone chan struct{}) chan peerWrite {
+	wrote := make(chan peerWrite, 1)
+	go func() {
+		select {
+		case <-callDone:
+			wrote <- peerWrite{}
+		case <-time.After(peer):
+			pw := peerWrite{time.Now().UnixNano(), pysignal.Deliveries(unix.SIGUSR1) > delivered}
+			unix.Write(w, []byte("x"))
+			wrote <- pw
+		}
+	}()
+	return wrote
+}
+
+// injectAt sends the signal from the trace hook at the first phase of call,
+// and returns the function that removes the hook.
+func injectAt(inject, call string, sentAt *atomic.Int64) func() {
+	phase := pysignal.PhaseEnter
+	if inject == "exit" {
+		phase = pysignal.PhaseExit
+	}
+	fired := false
+	return pysignal.SetTraceHook(func(ev pysignal.TraceEvent) {
+		if ev.Call == call && ev.Phase == phase && !fired {
+			fired = true
+			sentAt.Store(time.Now().UnixNano())
+			unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
+		}
+	})
+}
+
+// A sender sends SIGUSR1 to the main thread at an offset after the last
+// check. It runs on its own thread and spins from before that check, so the
+// offset is measured from the check, not from when the Go scheduler got
+// round to starting it.
+type sender struct {
+	at   atomic.Int64  // UnixNano of the last check; -1: cancelled
+	done chan struct{} // closed once it has sent, or given up
+}
+
+func startSender(offset time.Duration, sentAt *atomic.Int64) *sender {
+	s := &sender{done: make(chan struct{})}
+	ready := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer close(s.done)
+		close(ready)
+		var t0 int64
+		for t0 = s.at.Load(); t0 == 0; t0 = s.at.Load() {
+		}
+		if t0 < 0 {
+			return
+		}
+		for time.Now().UnixNano()-t0 < int64(offset) { // spin: sleeping is far too coarse
+		}
+		sentAt.Store(time.Now().UnixNano())
+		unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGUSR1)
+	}()
+	<-ready
+	return s
+}
+
+// start lets the sender count its offset from t.
+func (s *sender) start(t time.Time) { s.at.Store(t.UnixNano()) }
+
+// wait returns once the sender has sent (its tgkill has returned).
+func (s *sender) wait() { <-s.done }
+
+// cancel stops a sender not yet started, and waits until it is done.
+func (s *sender) cancel() {
+	s.at.CompareAndSwap(0, -1)
+	<-s.done
+}
+
+// restore puts back sig's handler as it was found: the Go runtime's
+// (Release: Default would let a late signal kill the program) or one set
+// through the package.
 func restore(sig unix.Signal, old pysignal.Handler) {
-	if old == nil { // was the Go runtime's: Default is the closest we can offer here
-		old = pysignal.Default
+	if old == nil {
+		pysignal.Release(sig)
+		return
 	}
 	pysignal.Signal(sig, old)
 }
