@@ -143,8 +143,8 @@ $(BUILD)/latency_floor: internal/benchsender/floor/latency_floor.c $(SENDER) | $
 $(BUILD)/libbenchsender.so: $(SENDER) | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -pthread -shared -fPIC $< -o $@
 
-$(BUILD)/ossignal_latency: bench/ossignal/main.go internal/benchsender/sender.go internal/benchsender/flood.go $(SENDER) | $(BUILD)
-	$(GO) build -o $@ ./bench/ossignal
+$(BUILD)/ossignal_latency: internal/bench/ossignal/main.go internal/benchsender/sender.go internal/benchsender/flood.go $(SENDER) | $(BUILD)
+	$(GO) build -o $@ ./internal/bench/ossignal
 
 clean:
 	rm -rf $(BUILD)

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pysignal/pysignal/bench"
+	"github.com/pysignal/pysignal/internal/bench"
 	"github.com/pysignal/pysignal/internal/benchsender"
 )
 
@@ -83,7 +83,7 @@ func prepareBenchProgs(fs *flag.FlagSet, floor, senderLib, script, osProg string
 		p.senderLib = build("CPython's sender library", "libbenchsender.so", "-O2", "-pthread", "-shared", "-fPIC", "sender.c")
 	}
 	if missing(osProg) {
-		p.notes = append(p.notes, fmt.Sprintf("os/signal skipped (latency and throughput): %s not found (make bench builds it from bench/ossignal)", osProg))
+		p.notes = append(p.notes, fmt.Sprintf("os/signal skipped (latency and throughput): %s not found (make bench builds it from internal/bench/ossignal)", osProg))
 		p.osProg = ""
 	}
 	return p, nil

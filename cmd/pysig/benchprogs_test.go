@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pysignal/pysignal/bench"
+	"github.com/pysignal/pysignal/internal/bench"
 )
 
 // TestBenchProgsFromEmbeddedSources: away from the repository (the default
@@ -30,7 +30,7 @@ func TestBenchProgsFromEmbeddedSources(t *testing.T) {
 		}
 		return fs
 	}
-	defaults := []string{"build/latency_floor", "build/libbenchsender.so", "bench/cpython_latency.py", "build/ossignal_latency"}
+	defaults := []string{"build/latency_floor", "build/libbenchsender.so", "internal/bench/cpython_latency.py", "build/ossignal_latency"}
 
 	t.Setenv("CC", "cc")
 	p, err := prepareBenchProgs(newFlags(), defaults[0], defaults[1], defaults[2], defaults[3])

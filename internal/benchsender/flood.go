@@ -16,7 +16,7 @@ import (
 )
 
 // The throughput scenario's sender is a child process that kill()s its
-// parent as fast as it can. pysig (for pysignal) and bench/ossignal (for
+// parent as fast as it can. pysig (for pysignal) and internal/bench/ossignal (for
 // os/signal) each start it with Flood from their own process, as their own
 // executable run with the arguments "flood -pid P -sig S -for D", which each
 // hands to FloodMain: both receivers are flooded by the same loop.
