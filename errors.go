@@ -162,3 +162,10 @@ func exitStatus(err error) (status int, printed, interrupted bool) {
 	}
 	return 1, true, false
 }
+
+// ErrNoStartupRecord is InheritedSignal's error when the package's C
+// constructor, which records the dispositions the process started with
+// before the Go runtime replaces them, did not run. It runs in every
+// executable the system linker links, which is how a program importing
+// pysignal is linked.
+var ErrNoStartupRecord = errors.New("pysignal: the dispositions the process started with were not recorded (the package's C constructor did not run)")

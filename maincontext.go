@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // MainContext is the recommended entry point: CPython's interpreter start-up,
@@ -116,7 +114,7 @@ func MainContext(fn func(ctx context.Context) error) {
 	if serving { // before anything changes; runMain checks again
 		panic("pysignal.MainContext: pysignal.Main is already running")
 	}
-	if err := takeSIGINT(); err != nil {
+	if err := startup(); err != nil {
 		Exit(err)
 	}
 	if err := ownInterruptSignal(); err != nil {
@@ -140,22 +138,6 @@ func MainContext(fn func(ctx context.Context) error) {
 		result = *p // raised, never taken: it ends the program, as in CPython
 	}
 	Exit(result)
-}
-
-// takeSIGINT installs DefaultIntHandler for SIGINT as CPython's start-up
-// does: not if SIGINT is ignored (CPython installs it only over SIG_DFL; in
-// a Go program the runtime's handler stands where SIG_DFL was, and it
-// leaves an ignored SIGINT ignored), nor over a handler the program set.
-func takeSIGINT() error {
-	if loadHandler(unix.SIGINT) != nil {
-		return nil
-	}
-	d, err := disposition(unix.SIGINT)
-	if err != nil || d == dispIgnore {
-		return err
-	}
-	_, err = Signal(unix.SIGINT, DefaultIntHandler)
-	return err
 }
 
 func ownInterruptSignal() error {

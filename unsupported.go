@@ -77,6 +77,10 @@ func Sigtimedwait(set []unix.Signal, timeout time.Duration) (info SigInfo, ok bo
 func Sigwait(set []unix.Signal) (unix.Signal, error) { return 0, unsupported("Sigwait") }
 func Pause() error                                   { return unsupported("Pause") }
 
+// The stubs of startup.go.
+
+func InheritedSignal(sig unix.Signal) (Handler, error) { return nil, unsupported("InheritedSignal") }
+
 // The stubs of syscallwrap.go.
 
 func Read(fd int, p []byte) (n int, err error)                    { return 0, unsupported("Read") }

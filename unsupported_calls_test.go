@@ -26,6 +26,7 @@ var stubCalls = map[string]func() error{
 	"Sigtimedwait":    func() error { _, _, err := Sigtimedwait(nil, 0); return err },
 	"Sigwait":         func() error { _, err := Sigwait(nil); return err },
 	"Pause":           func() error { return Pause() },
+	"InheritedSignal": func() error { _, err := InheritedSignal(0); return err },
 	"Read":            func() error { _, err := Read(0, nil); return err },
 	"Write":           func() error { _, err := Write(0, nil); return err },
 	"Pread":           func() error { _, err := Pread(0, nil, 0); return err },
