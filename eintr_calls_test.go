@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -756,6 +757,17 @@ func TestHandlerErrorAbortsEveryCall(t *testing.T) {
 			return err
 		},
 		"Sendto":  func() error { return Sendto(dg[1], []byte("more"), 0, nil) },
+		"Sendall": func() error { _, err := Sendall(dg[1], []byte("more"), 0); return err },
+		"Sendfile": func() error {
+			in, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(in)
+			_, err = Sendfile(fullW, in, nil, 8192)
+			return err
+		},
+		"Splice":  func() error { _, err := Splice(r, nil, fullW, nil, 1, 0); return err },
 		"Sendmsg": func() error { return Sendmsg(dg[1], []byte("more"), nil, nil, 0) },
 		"Connect": func() error {
 			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -872,4 +884,215 @@ func TestEINTROffTheMainThread(t *testing.T) {
 		}
 	}
 	t.Logf("%d EINTRs off the main thread; %d handler runs, all on the main thread", c.count(), len(rec.runs()))
+}
+
+// CPython: os.sendfile (PEP 475). From a file to a pipe whose reader comes
+// late: the first call fills the pipe, later ones block at once and see
+// EINTR; every byte arrives, in order.
+func TestEINTRSendfile(t *testing.T) {
+	data := randomBytes(t, 1<<20)
+	path := filepath.Join(t.TempDir(), "src")
+	must(t, os.WriteFile(path, data, 0o600))
+	lateCall(t, "sendfile", func() (func(), func() error) {
+		in, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		must(t, err)
+		t.Cleanup(func() { unix.Close(in) })
+		r, w := pipe(t, 0)
+		got := make(chan []byte, 1)
+		return func() { got <- readN(r, len(data)) }, func() error {
+			var off int64
+			for off < int64(len(data)) {
+				before := off
+				n, err := Sendfile(w, in, &off, len(data)-int(off))
+				if err != nil {
+					return err
+				}
+				if int64(n) != off-before {
+					return fmt.Errorf("sendfile returned %d but advanced the offset by %d", n, off-before)
+				}
+			}
+			if !bytes.Equal(<-got, data) {
+				return errors.New("the reader got other bytes")
+			}
+			return nil
+		}
+	})
+}
+
+// CPython: os.splice (PEP 475 loop since 3.10). From an empty pipe whose
+// writer comes late to another pipe.
+func TestEINTRSplice(t *testing.T) {
+	lateCall(t, "splice", func() (func(), func() error) {
+		r1, w1 := pipe(t, 0)
+		r2, w2 := pipe(t, 0)
+		return func() { unix.Write(w1, []byte("spliced")) }, func() error {
+			n, err := Splice(r1, nil, w2, nil, 100, 0)
+			if err != nil {
+				return err
+			}
+			buf := make([]byte, 16)
+			k, _ := unix.Read(r2, buf)
+			if n != 7 || string(buf[:k]) != "spliced" {
+				return fmt.Errorf("splice: %d, the other pipe holds %q", n, buf[:k])
+			}
+			return nil
+		}
+	})
+}
+
+// CPython: SocketEINTRTest.test_sendall. 4 MiB to a stream socket whose
+// peer reads late: every byte arrives, the count is the whole.
+func TestEINTRSendall(t *testing.T) {
+	data := randomBytes(t, 4<<20)
+	lateCall(t, "sendto", func() (func(), func() error) {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		must(t, err)
+		t.Cleanup(func() { unix.Close(pair[0]); unix.Close(pair[1]) })
+		got := make(chan []byte, 1)
+		return func() { got <- readN(pair[0], len(data)) }, func() error {
+			n, err := Sendall(pair[1], data, 0)
+			if err != nil || n != len(data) {
+				return fmt.Errorf("Sendall: %d of %d, %v", n, len(data), err)
+			}
+			if !bytes.Equal(<-got, data) {
+				return errors.New("the reader got other bytes")
+			}
+			return nil
+		}
+	})
+}
+
+// sendall's check after each partial send: a handler error ends it, and
+// the count is what the peer received (CPython's sendall raises and loses
+// the count).
+func TestSendallHandlerErrorGivesTheCount(t *testing.T) {
+	own(t, usr1, HandlerFunc(func(unix.Signal) error { return errTest }))
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(pair[0])
+	defer unix.Close(pair[1])
+	data := randomBytes(t, 1<<20)
+	kicked := make(chan error, 1)
+	go func() {
+		err := waitBlockedIn(MainThreadID(), "sock_alloc_send")
+		if err == nil {
+			err = PthreadKill(MainThreadID(), usr1)
+		}
+		kicked <- err
+	}()
+	var n int
+	err = onMain(func() (err error) { n, err = Sendall(pair[1], data, 0); return err })
+	must(t, <-kicked)
+	if !errors.Is(err, errTest) || n <= 0 || n >= len(data) {
+		t.Fatalf("Sendall: %d of %d bytes, %v; want a partial count and the handler's error", n, len(data), err)
+	}
+	must(t, unix.SetNonblock(pair[0], true))
+	if got := drain(pair[0]); !bytes.Equal(got, data[:n]) {
+		t.Errorf("the peer got %d bytes, Sendall reported %d", len(got), n)
+	}
+}
+
+// The calls of CPython's PEP 475 list that do not block on local files
+// (they wait on NFS, FUSE, ...): no storm can interrupt them here, so this
+// checks that each goes through the loop (the trace sees it) and does what
+// its x/sys twin does.
+func TestFileWrappersGoThroughTheLoop(t *testing.T) {
+	dir := t.TempDir()
+	fd, err := unix.Open(filepath.Join(dir, "f"), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	must(t, err)
+	defer unix.Close(fd)
+	fd2, err := unix.Open(filepath.Join(dir, "g"), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	must(t, err)
+	defer unix.Close(fd2)
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(dfd)
+	cwd, err := unix.Open(".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(cwd)
+	var traced []string
+	defer SetTraceHook(func(ev TraceEvent) {
+		if ev.Phase == PhaseEnter {
+			traced = append(traced, ev.Call)
+		}
+	})()
+	check := func(what string, ok bool, err error) {
+		t.Helper()
+		if err != nil || !ok {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	n, err := Pwritev(fd, [][]byte{[]byte("hello "), []byte("world")}, 0)
+	check("Pwritev", n == 11, err)
+	n, err = Pwritev2(fd, [][]byte{[]byte("!")}, 11, 0)
+	check("Pwritev2", n == 1, err)
+	a, b := make([]byte, 6), make([]byte, 6)
+	n, err = Preadv(fd, [][]byte{a, b}, 0)
+	check("Preadv", n == 12 && string(a)+string(b) == "hello world!", err)
+	n, err = Preadv2(fd, [][]byte{a}, 6, 0)
+	check("Preadv2", n == 6 && string(a) == "world!", err)
+	var off int64 = 6
+	n, err = CopyFileRange(fd, &off, fd2, nil, 6, 0)
+	got := make([]byte, 6)
+	k, _ := unix.Pread(fd2, got, 0)
+	check("CopyFileRange", n == 6 && off == 12 && string(got[:k]) == "world!", err)
+	check("Fdatasync", true, Fdatasync(fd))
+	check("Fadvise", true, Fadvise(fd, 0, 0, unix.FADV_SEQUENTIAL))
+	var st unix.Stat_t
+	err = Fallocate(fd, 0, 0, 1<<16)
+	if errors.Is(err, unix.EOPNOTSUPP) {
+		t.Logf("Fallocate: %v (the file system has no fallocate)", err)
+		err = nil
+	}
+	check("Fallocate", true, err)
+	check("Fstat", true, Fstat(fd, &st))
+	var fs unix.Statfs_t
+	err = Fstatfs(fd, &fs)
+	check("Fstatfs", fs.Type != 0, err)
+	check("Fchmod", true, Fchmod(fd, 0o640))
+	check("Fchown", true, Fchown(fd, -1, -1))
+	check("Fchdir", true, Fchdir(cwd))
+	must(t, Fstat(fd, &st))
+	check("Fchmod's mode", st.Mode&0o777 == 0o640, nil)
+	check("Truncate", true, Truncate(filepath.Join(dir, "f"), 3))
+	must(t, Fstat(fd, &st))
+	check("Truncate's size", st.Size == 3, nil)
+	check("Mkfifo", true, Mkfifo(filepath.Join(dir, "p1"), 0o600))
+	check("Mkfifoat", true, Mkfifoat(dfd, "p2", 0o600))
+	check("Mknod", true, Mknod(filepath.Join(dir, "p3"), unix.S_IFIFO|0o600, 0))
+	check("Mknodat", true, Mknodat(dfd, "p4", unix.S_IFIFO|0o600, 0))
+	for _, p := range []string{"p1", "p2", "p3", "p4"} {
+		must(t, unix.Stat(filepath.Join(dir, p), &st))
+		check(p+" is a FIFO", st.Mode&unix.S_IFMT == unix.S_IFIFO, nil)
+	}
+	rnd := make([]byte, 64)
+	n, err = Getrandom(rnd, 0)
+	check("Getrandom", n == 64 && !bytes.Equal(rnd, make([]byte, 64)), err)
+	flags, err := FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	check("FcntlInt(F_GETFD)", flags&unix.FD_CLOEXEC != 0, err)
+	want := []string{"pwritev", "pwritev2", "preadv", "preadv2", "copy_file_range", "fdatasync", "fadvise64",
+		"fallocate", "fstat", "fstatfs", "fchmod", "fchown", "fchdir", "fstat", "truncate", "fstat",
+		"mknodat", "mknodat", "mknodat", "mknodat", "getrandom", "fcntl"}
+	if strings.Join(traced, " ") != strings.Join(want, " ") {
+		t.Errorf("traced calls:\n%v\nwant\n%v", traced, want)
+	}
+	// A number the kernel would truncate is refused before any call.
+	big := 1<<32 + fd
+	for name, err := range map[string]error{
+		"Sendfile":      func() error { _, err := Sendfile(big, fd, nil, 1); return err }(),
+		"Splice":        func() error { _, err := Splice(big, nil, fd, nil, 1, 0); return err }(),
+		"CopyFileRange": func() error { _, err := CopyFileRange(fd, nil, big, nil, 1, 0); return err }(),
+		"Preadv":        func() error { _, err := Preadv(big, nil, 0); return err }(),
+		"Pwritev2":      func() error { _, err := Pwritev2(fd, nil, 0, 1<<32); return err }(),
+		"Fallocate":     Fallocate(big, 0, 0, 1),
+		"Fdatasync":     Fdatasync(big),
+		"Fchown":        Fchown(fd, 1<<32, -1),
+		"FcntlInt":      func() error { _, err := FcntlInt(uintptr(big), unix.F_GETFD, 0); return err }(),
+		"Sendall":       func() error { _, err := Sendall(big, nil, 0); return err }(),
+		"Getrandom":     func() error { _, err := Getrandom(rnd, 1<<32); return err }(),
+	} {
+		if !errors.Is(err, ErrOverflow) {
+			t.Errorf("%s with a number beyond 32 bits: %v, want ErrOverflow", name, err)
+		}
+	}
 }

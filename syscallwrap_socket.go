@@ -72,6 +72,31 @@ func sendto(fd int, p []byte, flags int) (int, error) {
 	return int(n), nil
 }
 
+// Sendall sends all of p on the connected socket fd: CPython's
+// socket.sendall. It calls send(2) (in the PEP 475 loop) until every byte
+// went, and runs CheckSignals after each call, as CPython does, since a
+// send interrupted after part of p went reports no EINTR: the handlers run
+// while the rest waits, and a handler's error ends the call. n is how many
+// bytes went, also on error (CPython's sendall loses that count).
+func Sendall(fd int, p []byte, flags int) (n int, err error) {
+	if err := narrow(fd, flags); err != nil {
+		return 0, err
+	}
+	for {
+		k, err := retry("sendto", func() (int, error) { return sendto(fd, p[n:], flags) })
+		if err != nil {
+			return n, err
+		}
+		n += k
+		if err := CheckSignals(); err != nil {
+			return n, err
+		}
+		if n >= len(p) {
+			return n, nil
+		}
+	}
+}
+
 // Sendto is unix.Sendto in the PEP 475 loop: CPython's socket.send and
 // sendto, in x/sys/unix's signature, which has no count. It is never silent
 // about bytes that did not go: when the kernel sent only part of p it

@@ -102,6 +102,43 @@ func FcntlFlock(fd uintptr, cmd int, lk *unix.Flock_t) error { return unsupporte
 func Fsync(fd int) error                                     { return unsupported("Fsync") }
 func Ftruncate(fd int, length int64) error                   { return unsupported("Ftruncate") }
 
+// The stubs of syscallwrap_file.go.
+
+func Sendfile(outfd int, infd int, offset *int64, count int) (written int, err error) {
+	return 0, unsupported("Sendfile")
+}
+func Splice(rfd int, roff *int64, wfd int, woff *int64, len int, flags int) (n int64, err error) {
+	return 0, unsupported("Splice")
+}
+func CopyFileRange(rfd int, roff *int64, wfd int, woff *int64, len int, flags int) (n int, err error) {
+	return 0, unsupported("CopyFileRange")
+}
+func Preadv(fd int, iovs [][]byte, offset int64) (n int, err error) { return 0, unsupported("Preadv") }
+func Pwritev(fd int, iovs [][]byte, offset int64) (n int, err error) {
+	return 0, unsupported("Pwritev")
+}
+func Preadv2(fd int, iovs [][]byte, offset int64, flags int) (n int, err error) {
+	return 0, unsupported("Preadv2")
+}
+func Pwritev2(fd int, iovs [][]byte, offset int64, flags int) (n int, err error) {
+	return 0, unsupported("Pwritev2")
+}
+func Fallocate(fd int, mode uint32, off int64, len int64) error    { return unsupported("Fallocate") }
+func Fadvise(fd int, offset int64, length int64, advice int) error { return unsupported("Fadvise") }
+func Fdatasync(fd int) error                                       { return unsupported("Fdatasync") }
+func Fstat(fd int, stat *unix.Stat_t) error                        { return unsupported("Fstat") }
+func Fstatfs(fd int, buf *unix.Statfs_t) error                     { return unsupported("Fstatfs") }
+func Fchdir(fd int) error                                          { return unsupported("Fchdir") }
+func Fchmod(fd int, mode uint32) error                             { return unsupported("Fchmod") }
+func Fchown(fd int, uid int, gid int) error                        { return unsupported("Fchown") }
+func Truncate(path string, length int64) error                     { return unsupported("Truncate") }
+func Mkfifo(path string, mode uint32) error                        { return unsupported("Mkfifo") }
+func Mkfifoat(dirfd int, path string, mode uint32) error           { return unsupported("Mkfifoat") }
+func Mknod(path string, mode uint32, dev int) error                { return unsupported("Mknod") }
+func Mknodat(dirfd int, path string, mode uint32, dev int) error   { return unsupported("Mknodat") }
+func Getrandom(buf []byte, flags int) (n int, err error)           { return 0, unsupported("Getrandom") }
+func FcntlInt(fd uintptr, cmd, arg int) (int, error)               { return 0, unsupported("FcntlInt") }
+
 // The stubs of syscallwrap_socket.go.
 
 func Accept(fd int) (nfd int, sa unix.Sockaddr, err error) { return -1, nil, unsupported("Accept") }
@@ -115,6 +152,7 @@ func Send(fd int, p []byte, flags int) (n int, err error) { return 0, unsupporte
 func SendtoN(fd int, p []byte, flags int, to unix.Sockaddr) (n int, err error) {
 	return 0, unsupported("SendtoN")
 }
+func Sendall(fd int, p []byte, flags int) (n int, err error)     { return 0, unsupported("Sendall") }
 func Sendto(fd int, p []byte, flags int, to unix.Sockaddr) error { return unsupported("Sendto") }
 func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn int, recvflags int, from unix.Sockaddr, err error) {
 	return 0, 0, 0, nil, unsupported("Recvmsg")

@@ -28,11 +28,12 @@ var syscallNR = map[string]map[string]int{
 		"accept": 43, "sendto": 44, "recvfrom": 45, "wait4": 61, "flock": 73,
 		"rt_sigtimedwait": 128, "clock_nanosleep": 230, "epoll_wait": 232, "waitid": 247,
 		"openat": 257, "pselect6": 270, "ppoll": 271, "epoll_pwait": 281, "accept4": 288,
-		"readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47},
+		"readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47, "sendfile": 40, "splice": 275},
 	"arm64": {"read": 63, "write": 64, "pselect6": 72, "ppoll": 73, "nanosleep": 101,
 		"clock_nanosleep": 115, "rt_sigtimedwait": 137, "accept": 202, "sendto": 206,
 		"recvfrom": 207, "accept4": 242, "wait4": 260, "waitid": 95, "flock": 32, "openat": 56,
-		"epoll_pwait": 22, "readv": 65, "writev": 66, "sendmsg": 211, "recvmsg": 212},
+		"epoll_pwait": 22, "readv": 65, "writev": 66, "sendmsg": 211, "recvmsg": 212, "sendfile": 71,
+		"splice": 76},
 }[runtime.GOARCH]
 
 func nrs(names ...string) map[int]bool {
@@ -223,6 +224,23 @@ func eintr(o *out) {
 	fillPipe()
 	e.run("writev", func() (any, error) { return pysignal.Writev(w, [][]byte{[]byte("x")}) }, nrs("writev"),
 		caseOpts{release: func() { drainNonblocking(r) }})
+	// sendfile to the full pipe; splice from an empty pipe to it
+	src, err := os.CreateTemp("", "pysignal-conformance")
+	must(err)
+	os.Remove(src.Name())
+	_, err = src.Write([]byte("s"))
+	must(err)
+	fillPipe()
+	e.run("sendfile", func() (any, error) {
+		var off int64
+		return pysignal.Sendfile(w, int(src.Fd()), &off, 1)
+	}, nrs("sendfile"), caseOpts{release: func() { drainNonblocking(r) }})
+	src.Close()
+	r2, w2 := nbPipe()
+	e.run("splice", func() (any, error) { return pysignal.Splice(r2, nil, w, nil, 10, 0) }, nrs("splice"),
+		caseOpts{release: func() { unix.Write(w2, []byte("x")) }})
+	unix.Close(r2)
+	unix.Close(w2)
 	unix.Close(r)
 	unix.Close(w)
 
@@ -269,6 +287,12 @@ func eintr(o *out) {
 	e.run("sendmsg 1 MiB", func() (any, error) {
 		return partial(func(p []byte) (int, error) { return pysignal.SendmsgN(a, p, nil, nil, 0) })
 	}, nrs("sendmsg"), caseOpts{noRetries: true})
+	drainNonblocking(b)
+	fillSocket()
+	e.run("sendall", func() (any, error) {
+		_, err := pysignal.Sendall(a, []byte("zzzzzzzzzz"), 0)
+		return nil, err
+	}, nrs("sendto", "write"), caseOpts{release: func() { drainNonblocking(b) }})
 	unix.Close(a)
 	unix.Close(b)
 

@@ -24,11 +24,12 @@ NR = {
                    accept=43, sendto=44, recvfrom=45, wait4=61, flock=73,
                    rt_sigtimedwait=128, clock_nanosleep=230, epoll_wait=232, waitid=247,
                    openat=257, pselect6=270, ppoll=271, epoll_pwait=281, accept4=288,
-                   readv=19, writev=20, sendmsg=46, recvmsg=47),
+                   readv=19, writev=20, sendmsg=46, recvmsg=47, sendfile=40, splice=275),
     "aarch64": dict(read=63, write=64, pselect6=72, ppoll=73, nanosleep=101,
                     clock_nanosleep=115, rt_sigtimedwait=137, accept=202, sendto=206,
                     recvfrom=207, accept4=242, wait4=260, waitid=95, flock=32, openat=56,
-                    epoll_pwait=22, readv=65, writev=66, sendmsg=211, recvmsg=212),
+                    epoll_pwait=22, readv=65, writev=66, sendmsg=211, recvmsg=212, sendfile=71,
+                    splice=76),
 }[platform.machine()]
 
 def nrs(*names):
@@ -125,6 +126,16 @@ def drain():
 case("write", lambda: os.write(w, b"x"), nrs("write"), drain)
 fill(w)
 case("writev", lambda: os.writev(w, [b"x"]), nrs("writev"), drain)
+# sendfile to the full pipe; splice from an empty pipe to it
+src = tempfile.TemporaryFile()
+src.write(b"s")
+src.flush()
+fill(w)
+case("sendfile", lambda: os.sendfile(w, src.fileno(), 0, 1), nrs("sendfile"), drain)
+src.close()
+r2, w2 = pipe()
+case("splice", lambda: os.splice(r2, w, 10), nrs("splice"), lambda: os.write(w2, b"x"))
+os.close(r2); os.close(w2)
 os.close(r); os.close(w)
 
 # recv and send on a stream socket pair
@@ -172,6 +183,9 @@ def partial(send):
 drain_b()
 case("send 1 MiB", lambda: partial(a.send), nrs("sendto", "write"), retries=False)
 case("sendmsg 1 MiB", lambda: partial(lambda d: a.sendmsg([d])), nrs("sendmsg"), retries=False)
+drain_b()
+fill_a()
+case("sendall", lambda: a.sendall(b"z" * 10), nrs("sendto", "write"), drain_b)
 a.close(); b.close()
 
 # accept
