@@ -143,6 +143,14 @@ var mainThreadChildren = map[string]func(){
 			return 0
 		})
 	},
+	// A function run by Call calls Goexit on the main thread: Main says
+	// which, and the Call's caller panics rather than wait.
+	"main-call-goexit": func() {
+		Main(func() int {
+			Call(func() { runtime.Goexit() })
+			return 0
+		})
+	},
 	// A handler panics in the idle loop; the panic is recovered around
 	// Main; Main must then work again (exit status 7 comes from the second
 	// Main's fn).

@@ -45,18 +45,22 @@ var executor struct {
 type call struct {
 	f        func()
 	done     chan struct{}
-	stop     *mainRun // not nil: the end of that run's fn, not a call
-	goexit   bool     // f (or the run's fn) called runtime.Goexit
+	goexit   bool // f called runtime.Goexit
 	panicked bool
 	panicVal any
 }
 
-// A mainRun is one run of Main or MainContext.
+// A mainRun is one run of Main or MainContext: fn on its own goroutine,
+// the main thread serving until fn has ended.
 type mainRun struct {
 	name string
 	// idleError receives a handler error from the idle loop, where no
 	// code of the program could receive it.
 	idleError func(error)
+	// doing names what the main thread runs, for a Goexit's report.
+	doing string
+	// ended is set, once, when fn has ended: true if by runtime.Goexit.
+	ended atomic.Pointer[bool]
 }
 
 // Main runs fn on a new goroutine while the main thread serves Call
@@ -117,76 +121,80 @@ func (run *mainRun) unraisableOrExit(err error) {
 func hookInstalled() bool { return unraisableHook.Load() != nil }
 
 // runMain is Main and MainContext: it runs fn on a new goroutine and serves
-// the main thread until fn returns.
+// the main thread until fn has ended, then runs the Calls still queued.
 func runMain(run *mainRun, fn func()) {
+	run.start()
+	go run.runFn(fn)
+	if goexit := run.serveGuarded(); goexit {
+		run.fail(run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result")
+	}
+	for _, c := range stopServing() {
+		c.run()
+	}
+}
+
+// start makes the main thread the run's server, or panics saying why not.
+func (run *mainRun) start() {
 	if !onMainThread() {
 		panic(run.name + " must be called on the main thread (from main or TestMain)")
 	}
 	executor.mu.Lock()
+	defer executor.mu.Unlock()
 	if executor.serving {
-		executor.mu.Unlock()
 		panic(run.name + ": pysignal.Main is already running")
 	}
 	if !executor.haveEFD {
 		efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
 		if err != nil {
-			executor.mu.Unlock()
 			panic(fmt.Sprintf("%s: eventfd: %v", run.name, err))
 		}
 		executor.efd, executor.haveEFD = efd, true
 	}
 	executor.serving = true
-	executor.mu.Unlock()
 	atomic.StoreInt32(cIdleFD, int32(executor.efd))
+}
 
-	go func() {
-		returned := false
-		defer func() {
-			if returned {
-				return
-			}
-			if r := recover(); r != nil {
-				panic(r) // ends the program, as any goroutine's panic
-			}
-			post(&call{stop: run, goexit: true})
-		}()
-		fn()
-		returned = true
-		post(&call{stop: run})
-	}()
-
-	var stop *call
-	doing := "a signal handler"
+// runFn runs fn on its goroutine and tells the main thread how it ended. A
+// panic in fn ends the program, as any goroutine's panic does.
+func (run *mainRun) runFn(fn func()) {
+	goexit := true
 	defer func() {
-		if stop != nil {
+		if r := recover(); r != nil {
+			panic(r)
+		}
+		run.ended.Store(&goexit)
+		wake()
+	}()
+	fn()
+	goexit = false
+}
+
+// serveGuarded is serve, and reports whether fn ended by Goexit. A panic
+// or a Goexit on the main thread (in a handler or a Call) abandons the run
+// and panics.
+func (run *mainRun) serveGuarded() (goexit bool) {
+	served := false
+	defer func() {
+		if served {
 			return
 		}
-		// A panic or a Goexit is leaving the loop.
-		r := recover()
-		if r != nil {
+		if r := recover(); r != nil {
 			abandon(run)
 			panic(r)
 		}
-		// Say why before abandon wakes the callers of queued Calls: their
-		// panics could otherwise end the program first.
-		msg := fmt.Sprintf("%s: %s called runtime.Goexit (t.Fatal?) on the main thread; the main thread cannot serve any more", run.name, doing)
-		writeStderr(msg)
-		abandon(run)
-		panic(msg)
+		run.fail(fmt.Sprintf("%s: %s called runtime.Goexit (t.Fatal?) on the main thread; the main thread cannot serve any more", run.name, run.doing))
 	}()
-	stop = serve(run, &doing)
-	if stop.goexit {
-		msg := run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result"
-		writeStderr(msg) // before abandon wakes queued Calls, whose panics could win
-		abandon(run)
-		panic(msg)
-	}
+	goexit = run.serve()
+	served = true
+	return goexit
+}
 
-	for _, c := range stopServing() {
-		if c.stop == nil {
-			c.run()
-		}
-	}
+// fail says why the run ends before abandon wakes the callers of queued
+// Calls (whose panics could otherwise end the program first), then panics.
+func (run *mainRun) fail(msg string) {
+	writeStderr(msg)
+	abandon(run)
+	panic(msg)
 }
 
 // stopServing marks the main thread as no longer serving and returns the
@@ -206,40 +214,35 @@ func stopServing() []*call {
 func abandon(run *mainRun) {
 	atomic.StoreInt32(cIdleWaiting, 0)
 	for _, c := range stopServing() {
-		if c.stop == nil {
-			c.panicked, c.panicVal = true, run.name+" ended (a panic or Goexit on the main thread) before running this Call"
-			close(c.done)
-		}
+		c.panicked, c.panicVal = true, run.name+" ended (a panic or Goexit on the main thread) before running this Call"
+		close(c.done)
 	}
 }
 
-// serve is Main's loop: run pending handlers, run queued calls, sleep. It
-// returns the stop marker of run's fn; doing names what the main thread is
-// running, for the Goexit report.
-func serve(run *mainRun, doing *string) *call {
+// serve is Main's loop: run pending handlers, run queued calls, sleep,
+// until fn has ended; it reports whether by Goexit. fn's own Calls have
+// all returned before it ends, so none is left behind.
+func (run *mainRun) serve() (goexit bool) {
 	for {
 		atomic.StoreInt32(cIdleWaiting, 1)
-		*doing = "a signal handler"
+		run.doing = "a signal handler"
 		if err := CheckSignals(); err != nil {
 			run.idleError(err)
 			// The scan stopped at the failing handler: the others
 			// tripped with it run now, not at the next wake-up.
 			continue
 		}
-		c := pop()
-		if c == nil {
-			sleepIdle()
+		if c := pop(); c != nil {
+			atomic.StoreInt32(cIdleWaiting, 0)
+			run.doing = "a function run by Call"
+			c.run()
 			continue
 		}
-		atomic.StoreInt32(cIdleWaiting, 0)
-		if c.stop != nil {
-			if c.stop == run {
-				return c
-			}
-			continue // the end of an earlier run's fn, after that run panicked
+		if g := run.ended.Load(); g != nil {
+			atomic.StoreInt32(cIdleWaiting, 0)
+			return *g
 		}
-		*doing = "a function run by Call"
-		c.run()
+		sleepIdle()
 	}
 }
 
@@ -265,14 +268,6 @@ func pop() *call {
 	executor.queue[0] = nil
 	executor.queue = executor.queue[1:]
 	return c
-}
-
-// post queues c (the caller holds no lock) and wakes the main thread.
-func post(c *call) {
-	executor.mu.Lock()
-	executor.queue = append(executor.queue, c)
-	executor.mu.Unlock()
-	wake()
 }
 
 func wake() {
