@@ -20,7 +20,7 @@ import (
 // only on Linux (EpollEvent, ItimerWhich, SIG_BLOCK, …; Siginfo is missing on
 // darwin): a program using it is Linux-only however pysignal is built.
 var linuxOnlyAPI = []string{
-	"func EpollWait", "func Waitid", "func Setitimer", "func Getitimer",
+	"func EpollWait", "func Setitimer", "func Getitimer",
 	"const ItimerReal", "const ItimerVirtual", "const ItimerProf",
 	"const SigBlock", "const SigUnblock", "const SigSetmask",
 	"const NSIG", "const SIGRTMIN", "const SIGRTMAX",

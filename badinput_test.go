@@ -293,7 +293,7 @@ func TestWrappersRefuseTruncatedNumbers(t *testing.T) {
 		"Openat":     func() error { _, err := Openat(big(unix.AT_FDCWD&0xffffffff), ".", unix.O_RDONLY, 0); return err },
 		"Close":      func() error { return Close(big(w)) },
 		"Wait4":      func() error { _, err := Wait4(big(0), &ws, unix.WNOHANG, nil); return err },
-		"Waitid":     func() error { return Waitid(unix.P_PID, big(0), nil, unix.WNOHANG|unix.WEXITED, nil) },
+		"Waitid":     func() error { _, err := Waitid(unix.P_PID, big(0), unix.WNOHANG|unix.WEXITED, nil); return err },
 		"Flock":      func() error { return Flock(big(r), unix.LOCK_SH) },
 		"FcntlFlock": func() error { return FcntlFlock(uintptr(big(r)), unix.F_GETLK, &unix.Flock_t{}) },
 		"Fsync":      func() error { return Fsync(big(w)) },

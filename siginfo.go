@@ -15,3 +15,28 @@ type SigInfo struct {
 	Status int32       // si_status (SIGCHLD)
 	Band   int64       // si_band (SIGPOLL), sharing storage with Pid and UID
 }
+
+// WaitidResult is CPython's os.waitid_result: what waitid(2) reports about
+// the child it waited for. Code is one of CLDExited, CLDKilled, CLDDumped,
+// CLDTrapped, CLDStopped and CLDContinued; Status is the exit status for
+// CLDExited and the signal number for the others. Pid is 0 when
+// WNOHANG found no child whose state had changed (CPython returns None).
+type WaitidResult struct {
+	Pid    int         // si_pid: the child
+	UID    int         // si_uid: the child's real user ID
+	Signo  unix.Signal // si_signo: always SIGCHLD
+	Status int         // si_status: exit status or signal, as Code says
+	Code   int         // si_code: CLDExited, CLDKilled, ...
+}
+
+// The si_code values of a WaitidResult (Linux's): CPython's os.CLD_EXITED,
+// os.CLD_KILLED, os.CLD_DUMPED, os.CLD_TRAPPED, os.CLD_STOPPED and
+// os.CLD_CONTINUED.
+const (
+	CLDExited    = 1 // the child exited; Status is its exit status
+	CLDKilled    = 2 // a signal killed it; Status is the signal
+	CLDDumped    = 3 // a signal killed it and it dumped core
+	CLDTrapped   = 4 // a traced child stopped at a trap
+	CLDStopped   = 5 // a signal stopped it
+	CLDContinued = 6 // SIGCONT continued it
+)

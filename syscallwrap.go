@@ -193,15 +193,6 @@ func Wait4(pid int, wstatus *unix.WaitStatus, options int, rusage *unix.Rusage) 
 	return retry("wait4", func() (int, error) { return unix.Wait4(pid, wstatus, options, rusage) })
 }
 
-// Waitid is unix.Waitid in the PEP 475 loop: CPython's os.waitid.
-func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
-	if err := narrow(idType, id, options); err != nil {
-		return err
-	}
-	_, err := retry("waitid", func() (int, error) { return result(unix.Waitid(idType, id, info, options, rusage)) })
-	return err
-}
-
 // Flock is unix.Flock in the PEP 475 loop: CPython's fcntl.flock.
 func Flock(fd int, how int) error {
 	if err := narrow(fd, how); err != nil {

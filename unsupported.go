@@ -175,6 +175,12 @@ func Sleep(d time.Duration) error { return unsupported("Sleep") }
 
 func Alarm(seconds uint) (previous uint, err error) { return 0, unsupported("Alarm") }
 
+// The stubs of waitid.go.
+
+func Waitid(idType int, id int, options int, rusage *unix.Rusage) (WaitidResult, error) {
+	return WaitidResult{}, unsupported("Waitid")
+}
+
 // The stubs of wakeup.go.
 
 func OpenWakeup() (*Wakeup, error)        { return nil, unsupported("OpenWakeup") }

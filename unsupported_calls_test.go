@@ -78,6 +78,7 @@ var stubCalls = map[string]func() error{
 	"Select":          func() error { _, err := Select(0, nil, nil, nil, 0); return err },
 	"Sleep":           func() error { return Sleep(0) },
 	"Alarm":           func() error { _, err := Alarm(0); return err },
+	"Waitid":          func() error { _, err := Waitid(0, 0, 0, nil); return err },
 	"OpenWakeup":      func() error { _, err := OpenWakeup(); return err },
 	"Wakeup.Close":    func() error { return new(Wakeup).Close() },
 	"Wakeup.Drain":    func() error { return new(Wakeup).Drain() },

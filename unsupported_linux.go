@@ -13,12 +13,6 @@ import (
 // The stubs of the Linux-only part of the API (its x/sys types exist only on
 // Linux), for a Linux build without cgo.
 
-// The stubs of syscallwrap.go.
-
-func Waitid(idType int, id int, info *unix.Siginfo, options int, rusage *unix.Rusage) error {
-	return unsupported("Waitid")
-}
-
 // The stubs of syscallwrap_time.go.
 
 func EpollWait(epfd int, events []unix.EpollEvent, timeout time.Duration) (n int, err error) {

@@ -3,7 +3,6 @@
 package conformance
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/pysignal/pysignal"
 	"golang.org/x/sys/unix"
@@ -395,11 +393,8 @@ func eintr(o *out) {
 	must(err)
 	must(child.Start())
 	e.run("waitid", func() (any, error) {
-		var info unix.Siginfo
-		err := pysignal.Waitid(unix.P_PID, child.Process.Pid, &info, unix.WEXITED, nil)
-		// si_status: the union's third 32-bit word (after si_pid, si_uid).
-		raw := (*[32]byte)(unsafe.Pointer(&info))
-		return int32(binary.NativeEndian.Uint32(raw[24:])), err
+		res, err := pysignal.Waitid(unix.P_PID, child.Process.Pid, unix.WEXITED, nil)
+		return int32(res.Status), err
 	}, nrs("waitid"), caseOpts{release: func() { stdin.Write([]byte("\n")) }})
 	stdin.Close()
 
