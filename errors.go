@@ -13,26 +13,29 @@ import (
 var (
 	// ErrNotMainThread: the call is only allowed on the main thread
 	// (CPython's ValueError "signal only works in main thread of the main
-	// interpreter").
-	ErrNotMainThread = errors.New("pysignal: signal only works in the main thread")
+	// interpreter"). Its message says the way out: run the program through
+	// MainContext (or Main) and make the call through CallErr or Call.
+	ErrNotMainThread = errors.New("pysignal: only works on the main thread: run the program with pysignal.MainContext and make this call through pysignal.CallErr")
 
 	// ErrInvalidSignal: the signal number is outside 1..NSIG-1 (CPython's
 	// ValueError "signal number out of range").
-	ErrInvalidSignal = errors.New("pysignal: signal number out of range")
+	ErrInvalidSignal = errors.New("pysignal: signal number out of range (1 to 64)")
 
 	// ErrReservedSignal: the Go runtime needs this signal (SIGURG for
 	// preemption, SIGPROF for profiling, the synchronous faults SIGSEGV,
-	// SIGBUS, SIGFPE, SIGILL, SIGTRAP, and glibc's internal 32 and 33), so
-	// the package refuses to take it; so is SIGRTMAX (64) once MainContext
-	// interrupts blocked calls with it. CPython has no counterpart.
-	ErrReservedSignal = errors.New("pysignal: signal is reserved for the Go runtime")
+	// SIGBUS, SIGFPE, SIGILL, SIGTRAP), or glibc does (its internal 32 and
+	// 33), so the package refuses to take it; so is SIGRTMAX (64) once
+	// MainContext interrupts blocked calls with it. The message says which
+	// and suggests another. CPython has no counterpart.
+	ErrReservedSignal = errors.New("pysignal: signal is reserved")
 
 	// ErrInvalidHandler: the handler is nil (CPython's TypeError "signal
 	// handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object").
 	ErrInvalidHandler = errors.New("pysignal: handler must be Default, Ignore or a non-nil Handler")
 
 	// ErrBlockingFD: SetWakeupFD was given an fd in blocking mode (CPython's
-	// ValueError "the fd N must be in non-blocking mode").
+	// ValueError "the fd N must be in non-blocking mode"); the message names
+	// the fd and how to fix it (unix.SetNonblock).
 	ErrBlockingFD = errors.New("pysignal: the wakeup fd must be in non-blocking mode")
 
 	// ErrNegativeTimeout: a timeout or sleep length below zero where the
@@ -114,7 +117,9 @@ func (e *Error) Error() string {
 		return "pysignal: " + e.Op + ": " + cause
 	}
 	sig := strconv.Itoa(int(e.Sig))
-	if name := unix.SignalName(e.Sig); name != "" {
+	if name := SignalName(e.Sig); name != "" { // SIGRTMAX, not 64
+		sig = name
+	} else if name := unix.SignalName(e.Sig); name != "" { // builds without cgo
 		sig = name
 	}
 	return "pysignal: " + e.Op + "(" + sig + "): " + cause

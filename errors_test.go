@@ -24,9 +24,9 @@ func TestErrorNamesOperationAndSignal(t *testing.T) {
 		{"Signal(SIGKILL)", func() error { _, err := Signal(unix.SIGKILL, Ignore); return err },
 			"sigaction", unix.SIGKILL, unix.EINVAL, "pysignal: sigaction(SIGKILL): invalid argument"},
 		{"Signal(99)", func() error { _, err := Signal(99, Ignore); return err },
-			"signal", 99, ErrInvalidSignal, "pysignal: signal(99): signal number out of range"},
+			"signal", 99, ErrInvalidSignal, "pysignal: signal(99): signal number out of range (1 to 64)"},
 		{"Siginterrupt(SIGURG)", func() error { return Siginterrupt(unix.SIGURG, true) },
-			"siginterrupt", unix.SIGURG, ErrReservedSignal, "pysignal: siginterrupt(SIGURG): signal is reserved for the Go runtime"},
+			"siginterrupt", unix.SIGURG, ErrReservedSignal, "pysignal: siginterrupt(SIGURG): signal is reserved: the Go runtime needs it; use another signal (SIGUSR1, SIGUSR2, SIGRTMIN+n)"},
 		{"Setitimer(7)", func() error { _, _, err := Setitimer(7, time.Second, 0); return err },
 			"setitimer", 0, unix.EINVAL, "pysignal: setitimer: unknown timer 7: invalid argument"},
 	} {

@@ -55,10 +55,14 @@ func ownableError(op string, sig unix.Signal) error {
 		return err
 	}
 	if reserved[sig] {
-		return &Error{op, sig, ErrReservedSignal}
+		who := "the Go runtime"
+		if sig == 32 || sig == 33 {
+			who = "the C library (glibc)"
+		}
+		return &Error{op, sig, fmt.Errorf("%w: %s needs it; use another signal (SIGUSR1, SIGUSR2, SIGRTMIN+n)", ErrReservedSignal, who)}
 	}
 	if sig == interruptSignal && intr.owned.Load() {
-		return &Error{op, sig, fmt.Errorf("%w (MainContext interrupts blocked calls with it)", ErrReservedSignal)}
+		return &Error{op, sig, fmt.Errorf("%w: MainContext interrupts blocked calls with it; use another signal (SIGUSR1, SIGUSR2, SIGRTMIN+n)", ErrReservedSignal)}
 	}
 	return nil
 }

@@ -203,7 +203,7 @@ func SetWakeupFD(fd int, warnOnFullBuffer bool) (old int, err error) {
 			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("fcntl: %w", err)}
 		}
 		if flags&unix.O_NONBLOCK == 0 {
-			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("%w: the fd %d must be in non-blocking mode", ErrBlockingFD, fd)}
+			return -1, &Error{"set_wakeup_fd", 0, fmt.Errorf("%w: fd %d is blocking (unix.SetNonblock(%d, true) makes it non-blocking)", ErrBlockingFD, fd, fd)}
 		}
 	}
 	return installWakeupFD(fd, warnOnFullBuffer, id, socket), nil

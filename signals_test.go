@@ -556,7 +556,7 @@ func TestSetWakeupFD(t *testing.T) {
 			}
 		}
 		_, err := SetWakeupFD(blockingR, true)
-		if !errors.Is(err, ErrBlockingFD) || !strings.Contains(err.Error(), "the fd "+itoa(blockingR)+" must be in non-blocking mode") {
+		if !errors.Is(err, ErrBlockingFD) || !strings.Contains(err.Error(), "fd "+itoa(blockingR)+" is blocking") {
 			return errorf("SetWakeupFD(blocking fd): %v, want ErrBlockingFD naming the fd", err)
 		}
 		if fd := atomic.LoadInt32(cWakeupFD); fd != -1 {
