@@ -3,7 +3,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -21,28 +23,54 @@ func say(format string, args ...any) {
 	fmt.Printf("[%7.3fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// demo runs the tour; every step runs on the main thread through Call.
-func demo(wait time.Duration) int {
-	code := 0
-	pysignal.Call(func() {
-		if err := demoKeyboardInterrupt(wait); err != nil {
-			fmt.Fprintln(os.Stderr, "pysig demo:", err)
-			code = 1
-			return
+// demoMain is "pysig demo": the tour, run by MainContext as a pysignal
+// program should be (SIGINT gets DefaultIntHandler, the main thread serves
+// the steps). It never returns: it exits 0, or 1 with the step's error, or
+// dies by SIGINT after a Ctrl-C outside the first step, as CPython would.
+func demoMain(args []string) {
+	fs, wait := demoFlags()
+	if code, ok := parseFlags(fs, args); !ok {
+		os.Exit(code)
+	}
+	if *wait < 0 {
+		os.Exit(usageError(fs, "-wait must not be negative"))
+	}
+	pysignal.MainContext(func(ctx context.Context) error { return demo(*wait) })
+}
+
+func demoFlags() (*flag.FlagSet, *time.Duration) {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	wait := fs.Duration("wait", defaultDemoWait, "how long to wait for Ctrl-C before sending SIGINT ourselves")
+	return fs, wait
+}
+
+// demoCmd is the demo's entry in dispatch, which runs under Main: main sends
+// "pysig demo" to demoMain before Main starts, so only "pysig help demo"
+// (-h) gets here.
+func demoCmd(args []string) int {
+	fs, _ := demoFlags()
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	fmt.Fprintln(os.Stderr, "pysig demo: run it as pysig's command (it needs MainContext)")
+	return 2
+}
+
+// demo runs the tour; every step runs on the main thread through CallErr.
+func demo(wait time.Duration) error {
+	for i, step := range []func() error{
+		func() error { return demoKeyboardInterrupt(wait) },
+		demoPendingTogether,
+		demoRace,
+	} {
+		if i > 0 {
+			fmt.Println()
 		}
-		fmt.Println()
-		if err := demoPendingTogether(); err != nil {
-			fmt.Fprintln(os.Stderr, "pysig demo:", err)
-			code = 1
-			return
+		if err := pysignal.CallErr(step); err != nil {
+			return fmt.Errorf("pysig demo: %w", err)
 		}
-		fmt.Println()
-		if err := demoRace(); err != nil {
-			fmt.Fprintln(os.Stderr, "pysig demo:", err)
-			code = 1
-		}
-	})
-	return code
+	}
+	return nil
 }
 
 // demoRace shows the race window once each way (pysig trace, shorter).
@@ -67,19 +95,18 @@ func demoRace() error {
 
 // demoKeyboardInterrupt: the main thread blocks in pysignal.Read on an empty
 // pipe, in CPython's PEP 475 loop (EINTR -> CheckSignals -> retry or fail).
-// Ctrl-C, or a kill(getpid(), SIGINT) after `wait`, interrupts it.
+// Ctrl-C, or a kill(getpid(), SIGINT) once the read has blocked and `wait`
+// has passed, interrupts it. The kernel may give the process-directed
+// SIGINT to any thread; under MainContext the C handler then also nudges the
+// main thread (SIGRTMAX), so its read(2) sees EINTR either way.
 func demoKeyboardInterrupt(wait time.Duration) error {
-	fmt.Println("== 1. Ctrl-C interrupts a blocking read on the main thread ==")
+	fmt.Println("== 1. Ctrl-C interrupts a blocking read, whichever thread the kernel gives SIGINT to ==")
 	wr, ww, err := pipe()
 	if err != nil {
 		return err
 	}
 	defer unix.Close(wr)
 	defer unix.Close(ww)
-	if _, err := pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler); err != nil {
-		return err
-	}
-	defer pysignal.Signal(unix.SIGINT, pysignal.Default)
 	old, err := pysignal.SetWakeupFD(ww, true)
 	if err != nil {
 		return err
@@ -93,26 +120,38 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
 
-	say("signal(SIGINT, default_int_handler); wakeup fd = %d", ww)
+	say("MainContext set signal(SIGINT, default_int_handler); wakeup fd = %d", ww)
 	say("main thread (tid %d) blocks in read(2) on an empty pipe", pysignal.MainThreadID())
 	say("press Ctrl-C, or wait %v for the demo to send SIGINT to the process", wait)
-	timer := time.AfterFunc(wait, func() {
+	mainTID := pysignal.MainThreadID()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-time.After(wait):
+		case <-stop:
+			return
+		}
+		// Send only once the read has blocked, so that the signal finds it
+		// in read(2) (a signal just before would meet the race window of
+		// step 3).
+		for !blockedInRead(mainTID) {
+			select {
+			case <-time.After(time.Millisecond):
+			case <-stop:
+				return
+			}
+		}
 		say("sender: kill(getpid(), SIGINT), as a terminal's Ctrl-C does")
 		unix.Kill(unix.Getpid(), unix.SIGINT)
-	})
-	defer timer.Stop()
-	// Linux gives a process-directed signal to the main thread first when it
-	// can take it, so the read is interrupted. If the signal went to another
-	// thread, the read would stay blocked: that is the race window pysignal's
-	// wakeup fd closes. Say so rather than hang.
-	rescue := time.AfterFunc(wait+3*time.Second, func() {
-		say("3 s on, the read is still blocked although the C handler ran %d time(s): the kernel",
+	}()
+	// If the read were not interrupted, say so and stop, rather than hang.
+	watchdog := time.AfterFunc(wait+10*time.Second, func() {
+		fmt.Fprintf(os.Stderr, "pysig demo: read(2) still blocked 10 s after SIGINT was due (C handler runs: %d): a bug, please report it\n",
 			pysignal.Deliveries(unix.SIGINT))
-		say("delivered SIGINT to another thread, so read(2) never saw EINTR (the race window that")
-		say("a wakeup fd closes). Sending SIGINT to the main thread itself with tgkill.")
-		unix.Tgkill(unix.Getpid(), pysignal.MainThreadID(), unix.SIGINT)
+		os.Exit(1)
 	})
-	defer rescue.Stop()
+	defer watchdog.Stop()
 
 	// pysignal.Read runs CPython's PEP 475 loop; the trace hook narrates it.
 	defer pysignal.SetTraceHook(func(ev pysignal.TraceEvent) { say("  %s", describe(ev)) })()
@@ -124,6 +163,13 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	say("wakeup fd holds %v (SIGINT = %d); C-level deliveries of SIGINT: %d",
 		drain(wr), unix.SIGINT, pysignal.Deliveries(unix.SIGINT))
 	return nil
+}
+
+// blockedInRead reports whether thread tid sleeps in a pipe read (or, where
+// /proc cannot say, assumes it does).
+func blockedInRead(tid int) bool {
+	wchan, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/wchan", tid))
+	return err != nil || strings.Contains(string(wchan), "pipe_read")
 }
 
 // demoPendingTogether: three signals raised while blocked, unblocked at once.

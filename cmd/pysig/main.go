@@ -47,6 +47,9 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "demo" {
+		demoMain(os.Args[2:]) // under MainContext: never returns
+	}
 	os.Exit(pysignal.Main(func() int { return dispatch(os.Args[1:]) }))
 }
 
@@ -133,19 +136,6 @@ func checkOutputs(fs *flag.FlagSet, paths map[string]string) (code int, ok bool)
 		}
 	}
 	return 0, true
-}
-
-// demoCmd is "pysig demo".
-func demoCmd(args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	wait := fs.Duration("wait", defaultDemoWait, "how long to wait for Ctrl-C before sending SIGINT ourselves")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if *wait < 0 {
-		return usageError(fs, "-wait must not be negative")
-	}
-	return demo(*wait)
 }
 
 // versionCmd is "pysig version": what the Go toolchain recorded in the
