@@ -1,5 +1,54 @@
-// Package pysignal gives Go programs CPython's signal handling: the same
-// two-half design, the same rules, the same observable behaviour.
+// Package pysignal gives Go programs CPython's signal handling: Ctrl-C
+// interrupts a blocking read with KeyboardInterrupt, handlers run on the main
+// thread at safe points, and blocking calls retry EINTR as PEP 475 says.
+//
+// # Quick start
+//
+// A grep-like filter that Ctrl-C stops as it stops Python:
+//
+//	func main() { pysignal.MainContext(grep) } // never returns: exits as CPython would
+//
+//	func grep(ctx context.Context) error {
+//		sc := bufio.NewScanner(pysignal.Stdin) // reads that signals interrupt
+//		for sc.Scan() {
+//			if strings.Contains(sc.Text(), os.Args[1]) {
+//				if _, err := fmt.Fprintln(pysignal.Stdout, sc.Text()); err != nil {
+//					return err
+//				}
+//			}
+//		}
+//		return sc.Err() // nil at end of input (^D): exit status 0
+//	}
+//
+// Ctrl-C ends the blocked read with ErrKeyboardInterrupt: Scan stops and
+// sc.Err() returns it (in an *os.PathError: errors.Is sees it); returned from grep, it
+// makes the process print it and die by SIGINT, as Python's
+// "for line in sys.stdin" does. MainContext installs DefaultIntHandler for
+// SIGINT, runs grep on its own goroutine while the main thread runs the
+// handlers, and exits with grep's result through Exit. Stdin, Stdout, Stderr
+// and NewFile give *File values: io.Reader and io.Writer for bufio, io.Copy
+// and fmt.Fprintf. Calls that must run on the main thread (Signal,
+// SetWakeupFD) go through CallErr.
+//
+// # Coming from os/signal
+//
+//   - signal.Notify(c, sig): Signal(sig, HandlerFunc(h)); h runs on the main
+//     thread, and an error it returns comes out of the blocked call.
+//   - signal.NotifyContext(ctx, os.Interrupt): MainContext(fn).
+//   - signal.Ignore(sig): Signal(sig, Ignore) (Default for SIG_DFL).
+//   - signal.Reset(sig), signal.Stop(c): Release(sig) gives the signal back
+//     to the Go runtime and os/signal.
+//
+// # Calls that signals do not interrupt
+//
+// The standard library retries EINTR itself, so these wait through Ctrl-C:
+// os.File reads and writes (os.Stdin: use Stdin or NewFile), time.Sleep
+// (Sleep), net.Conn and net.Listener (a deadline, or closing the conn when
+// ctx is done; or Accept, Recvfrom, Sendto on the raw descriptor),
+// exec.Cmd.Wait (Wait4, Waitid), a channel receive (select on ctx.Done()).
+// Direct golang.org/x/sys/unix calls return EINTR to the caller; the
+// package's wrappers (Read, Write, Poll, Accept, ...) run them in PEP 475's
+// loop.
 //
 // # The two halves
 //
@@ -14,14 +63,6 @@
 // with nothing pending it is one atomic load; otherwise it runs the tripped
 // signals' handlers in ascending signal order, and stops at the first
 // handler that returns an error, which it returns.
-//
-//	func main() { pysignal.MainContext(run) } // never returns
-//
-//	func run(ctx context.Context) error {
-//		n, err := pysignal.Read(0, buf) // Ctrl-C: ErrKeyboardInterrupt
-//		...
-//		return err // KeyboardInterrupt: the process dies by SIGINT, as CPython
-//	}
 //
 // # The main thread, MainContext and Exit
 //
@@ -104,7 +145,7 @@
 // numbers, cgo for the C handler. linux/amd64 and linux/arm64 are tested.
 // Elsewhere (another system, or CGO_ENABLED=0, the default when cross
 // compiling) it still compiles with the same API, less the part built on
-// x/sys/unix types that only Linux has (EpollWait, Waitid, Setitimer,
+// x/sys/unix types that only Linux has (EpollWait, Setitimer,
 // Getitimer and their constants) on other systems, and every function
 // returning an error returns one wrapping errors.ErrUnsupported that says
 // "pysignal needs Linux and cgo"; Main and Call just run their function.
