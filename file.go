@@ -41,8 +41,10 @@ import (
 // Go runtime kill the process with SIGPIPE, a File leaves that to the
 // program (CPython ignores SIGPIPE at start-up for the same reason).
 //
-// In a build without Linux or cgo every call returns the error of the
-// wrapper it uses (errors.ErrUnsupported).
+// File has no ReadFrom or WriteTo: io.Copy's own loop over Read and Write
+// is what they would do (the package wraps no splice or sendfile). In a
+// build without Linux or cgo every call returns the error of the wrapper it
+// uses (errors.ErrUnsupported).
 type File struct {
 	fd   int
 	name string
