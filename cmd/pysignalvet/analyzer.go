@@ -23,8 +23,9 @@ var Analyzer = &analysis.Analyzer{
 	Run: run,
 }
 
-// entryPoints are the pysignal functions whose argument runs as the program.
-var entryPoints = map[string]bool{"MainContext": true, "Main": true}
+// entryPoints are the pysignal functions whose argument runs as the program
+// (MainContext, Main) or on the main thread (Call, CallErr).
+var entryPoints = map[string]bool{"MainContext": true, "Main": true, "Call": true, "CallErr": true}
 
 func run(pass *analysis.Pass) (any, error) {
 	// The package's function declarations, to follow static calls.

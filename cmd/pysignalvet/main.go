@@ -1,6 +1,7 @@
 // Command pysignalvet finds blocking standard-library calls that signals do
 // not interrupt inside the functions a pysignal program runs with
-// pysignal.MainContext or pysignal.Main: there Ctrl-C should end a blocked
+// pysignal.MainContext or pysignal.Main (or on the main thread with
+// pysignal.Call or CallErr): there Ctrl-C should end a blocked
 // read with KeyboardInterrupt, but the os, time and net packages retry EINTR
 // themselves and keep waiting.
 //

@@ -65,3 +65,11 @@ func init() {
 		return 0
 	})
 }
+
+// onMainThread is called by nobody: what CallErr runs is checked anyway.
+func onMainThread() error {
+	return pysignal.CallErr(func() error {
+		time.Sleep(time.Millisecond) // want `time.Sleep is not interrupted by signals.*pysignal.CallErr\)`
+		return nil
+	})
+}

@@ -10,6 +10,8 @@ import (
 func MainContext(fn func(ctx context.Context) error) {}
 func Main(fn func() int) int                         { return fn() }
 func Sleep(d time.Duration) error                    { return nil }
+func Call(f func())                                  { f() }
+func CallErr(f func() error) error                   { return f() }
 
 type File struct{}
 
