@@ -41,7 +41,8 @@
 //
 // # Calls that signals do not interrupt
 //
-// The standard library retries EINTR itself, so these wait through Ctrl-C:
+// The standard library retries EINTR itself, so a handler's error
+// (KeyboardInterrupt included) cannot come out of these:
 // os.File reads and writes (os.Stdin: use Stdin or NewFile), time.Sleep
 // (Sleep), net.Conn and net.Listener (a deadline, or closing the conn when
 // ctx is done; or Accept, Recvfrom, Sendto on the raw descriptor),

@@ -113,7 +113,7 @@ func (c *checker) checkCall(call *ast.CallExpr, file *ast.File, entry string, gu
 			c.check(fd.Body, c.fileOf[fd], entry)
 		}
 		if fn.Pkg() != nil && fn.Pkg().Path() == "time" && fn.Name() == "Sleep" {
-			c.report(call.Fun, file, entry, "time.Sleep is not interrupted by signals: Ctrl-C waits until it returns; use pysignal.Sleep",
+			c.report(call.Fun, file, entry, "time.Sleep is not interrupted by signals: a handler's error, KeyboardInterrupt included, cannot reach it; use pysignal.Sleep",
 				"Sleep", "Use pysignal.Sleep")
 		}
 	}
@@ -159,7 +159,7 @@ func (c *checker) checkUse(x ast.Expr, method string, file *ast.File, entry stri
 	reads := method == "Read" || method == "ReadAt"
 	if isStdin(info, x) {
 		if reads {
-			c.report(x, file, entry, "os.Stdin reads are not interrupted by signals (the os package retries EINTR): Ctrl-C waits for input; use pysignal.Stdin",
+			c.report(x, file, entry, "os.Stdin reads are not interrupted by signals (the os package retries EINTR): a handler's error, KeyboardInterrupt included, cannot reach this read; use pysignal.Stdin",
 				"Stdin", "Use pysignal.Stdin")
 		}
 		return
