@@ -30,9 +30,10 @@ import (
 // error (ErrKeyboardInterrupt), and to os.ErrClosed after Close.
 //
 // A File does not buffer: wrap it in bufio for line or small reads and
-// writes. Its methods may be called from any goroutine (a handler's error
-// comes out of the call only on the thread that took the signal, or, under
-// MainContext, wherever the call blocks; see MainContext). On a descriptor
+// writes. Its methods may be called from any goroutine; under MainContext a
+// handler's error comes out of the File call fn's goroutine is blocked in,
+// as out of any wrapped call (see MainContext for where else it goes). On a
+// descriptor
 // in non-blocking mode, a call that would block waits in Poll, in the same
 // loop, instead of returning EAGAIN.
 //
