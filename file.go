@@ -32,10 +32,9 @@ import (
 // A File does not buffer: wrap it in bufio for line or small reads and
 // writes. Its methods may be called from any goroutine; under MainContext a
 // handler's error comes out of the File call fn's goroutine is blocked in,
-// as out of any wrapped call (see MainContext for where else it goes). On a
-// descriptor
-// in non-blocking mode, a call that would block waits in Poll, in the same
-// loop, instead of returning EAGAIN.
+// as out of any wrapped call (see MainContext for where else it goes). On
+// a descriptor in non-blocking mode, a call that would block waits in Poll,
+// in the same loop, instead of returning EAGAIN.
 //
 // Writing to a pipe whose reader has gone returns EPIPE, as CPython's
 // BrokenPipeError: unlike os.Stdout and os.Stderr, whose EPIPE makes the
