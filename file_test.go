@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 
@@ -251,5 +252,27 @@ func TestFileScannerInterrupted(t *testing.T) {
 	}
 	if strings.Join(lines, ",") != "one,two" {
 		t.Fatalf("lines before the signal: %q", lines)
+	}
+}
+
+// TestFileReadNonblocking: on a descriptor in non-blocking mode Read does
+// not return EAGAIN: it waits in Poll until data comes, then reads it.
+func TestFileReadNonblocking(t *testing.T) {
+	r, w := fileFromPipe(t, unix.O_NONBLOCK)
+	var polls atomic.Int32
+	defer SetTraceHook(func(ev TraceEvent) {
+		if ev.Call == "poll" && ev.Phase == PhaseEnter {
+			polls.Add(1)
+		}
+	})()
+	go func() {
+		// Write once the reader has entered poll(2).
+		waitFor(func() bool { return polls.Load() > 0 })
+		w.Write([]byte("late"))
+	}()
+	buf := make([]byte, 8)
+	n, err := r.Read(buf)
+	if string(buf[:n]) != "late" || err != nil || polls.Load() == 0 {
+		t.Fatalf("Read = %q, %v after %d polls; want \"late\", nil after a poll", buf[:n], err, polls.Load())
 	}
 }
