@@ -181,3 +181,31 @@ func TestMainIdleRunsSignal64AfterAHandlerError(t *testing.T) {
 		t.Errorf("%d unraisable reports, want 5", n)
 	}
 }
+
+// InterruptOccurred inside a handler sees and clears a SIGINT the running
+// pass has taken out of the pending word but not reached: SIGHUP (1) and
+// SIGINT (2) pending together, SIGHUP's handler asks. SIGINT's handler then
+// never runs, as CPython's PyOS_InterruptOccurred clears its flag.
+func TestInterruptOccurredInsideAHandler(t *testing.T) {
+	intr := newRecorder()
+	var asked, askedAgain bool
+	own(t, unix.SIGHUP, HandlerFunc(func(unix.Signal) error {
+		asked = InterruptOccurred()
+		askedAgain = InterruptOccurred()
+		return nil
+	}))
+	own(t, unix.SIGINT, intr)
+	must(t, onMain(func() error {
+		if err := raisePendingThenUnblock(unix.SIGINT, unix.SIGHUP); err != nil {
+			return err
+		}
+		if err := CheckSignals(); err != nil {
+			return err
+		}
+		return CheckSignals()
+	}))
+	if !asked || askedAgain || len(intr.runs()) != 0 {
+		t.Errorf("InterruptOccurred in SIGHUP's handler: %v then %v, SIGINT's handler ran %d times; want true, false, 0",
+			asked, askedAgain, len(intr.runs()))
+	}
+}
