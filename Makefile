@@ -4,7 +4,7 @@ CC      ?= gcc
 BUILD   := build
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all demo test test-arm64 binfmt-arm64 fmtcheck tidy vet staticcheck gotest portable conformance ctest asyncsafe bench benchprogs soak fuzz clean
+.PHONY: all demo test test-arm64 binfmt-arm64 fmtcheck tidy vet staticcheck gotest portable conformance difffuzz fuzz-cpython ctest asyncsafe bench benchprogs soak fuzz clean
 
 # make fuzz FUZZTIME=10m fuzzes the API against the model (make test runs the seeds).
 FUZZTIME ?= 2m
@@ -61,6 +61,21 @@ portable:
 ## (make test runs it and prints its report; PYSIGNAL_PYTHONS names interpreters)
 conformance:
 	$(GO) test -count=1 -v -run '^TestConformance$$' ./conformance
+
+## difffuzz: random programs in CPython and Go, compared (2,000 per CPython found)
+difffuzz:
+	DIFFFUZZ_N=2000 $(GO) test -count=1 -v -run '^TestDiffFuzz$$' ./conformance/difffuzz
+
+## fuzz-cpython: the differential fuzzer for as long as asked:
+## make fuzz-cpython FUZZTIME=30m (default 2m) or FUZZN=100000 (programs per
+## CPython), FUZZSEED=n (default: the time), FUZZFINDINGS=n distinct
+## differences before stopping (default 10), PYSIGNAL_PYTHONS to pick CPythons
+FUZZN ?= 1000000000
+FUZZSEED ?= $(shell date +%s)000
+FUZZFINDINGS ?= 10
+fuzz-cpython:
+	DIFFFUZZ_N=$(FUZZN) DIFFFUZZ_TIME=$(FUZZTIME) DIFFFUZZ_SEED=$(FUZZSEED) DIFFFUZZ_FINDINGS=$(FUZZFINDINGS) \
+		$(GO) test -count=1 -v -timeout 0 -run '^TestDiffFuzz$$' ./conformance/difffuzz
 
 ## ctest: the C core on its own, under AddressSanitizer and UBSan
 ctest: $(BUILD)/handler_test
