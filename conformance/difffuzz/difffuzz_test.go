@@ -384,7 +384,7 @@ func (f *finding) signature() string {
 // fuzz runs programs seed0, seed0+1, ... until n programs or the deadline,
 // in batches; it shrinks each differing program and returns the findings
 // (at most maxFindings distinct ones) and the count run.
-func (p *pair) fuzz(seed0 int64, n int, deadline time.Time, maxFindings int, used map[string]int) (found []*finding, count int, err error) {
+func (p *pair) fuzz(seed0 int64, n int, deadline time.Time, maxFindings int, used map[string]int, progress func(count, found int)) (found []*finding, count int, err error) {
 	const batch = 50
 	seen := map[string]bool{}
 	for count < n && time.Now().Before(deadline) && len(found) < maxFindings {
@@ -416,6 +416,9 @@ func (p *pair) fuzz(seed0 int64, n int, deadline time.Time, maxFindings int, use
 			}
 		}
 		count += len(progs)
+		if progress != nil && count%10000 < batch {
+			progress(count, len(found))
+		}
 	}
 	return found, count, err
 }
@@ -462,7 +465,13 @@ func TestDiffFuzz(t *testing.T) {
 			defer p.stop()
 			used := map[string]int{}
 			start := time.Now()
-			found, count, err := p.fuzz(seed, n, deadline, maxF, used)
+			// Long runs say how far they are, at once (t.Logf of a
+			// parallel subtest shows only at its end).
+			progress := func(count, nf int) {
+				fmt.Fprintf(os.Stderr, "difffuzz: CPython %s: %d programs, %d findings, %.0f programs/s\n",
+					py.version, count, nf, float64(count)/time.Since(start).Seconds())
+			}
+			found, count, err := p.fuzz(seed, n, deadline, maxF, used, progress)
 			el := time.Since(start)
 			t.Logf("CPython %s (%s): %d programs (seeds %d..%d) in %v, %.0f programs/s, %d findings",
 				py.version, py.path, count, seed, seed+int64(count)-1, el.Round(time.Millisecond),

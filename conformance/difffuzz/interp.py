@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import _thread
 
 UNIVERSE = [1, 10, 12, 14, 15, 17, 28, 34, 40, 64]
 MAIN = threading.main_thread().ident
@@ -226,6 +227,33 @@ def wait_itimer():
     _probe()
 
 
+def _spawn(fn):
+    """Runs fn on a new thread; returns a lock held until fn has returned.
+    A bare _thread and a lock rather than threading.Thread: a handler's error
+    raised inside threading's own bookkeeping (start, join) leaves it
+    inconsistent (a RuntimeError at the next join, an unraisable report)."""
+    lock = _thread.allocate_lock()
+    lock.acquire()
+
+    def run():
+        try:
+            fn()
+        finally:
+            lock.release()
+    _thread.start_new_thread(run, ())
+    return lock
+
+
+def _wait(lock):
+    """Waits for lock (an interruptible acquire: a handler's error may come
+    out of it) and, whatever happens, for the thread to have finished."""
+    try:
+        lock.acquire()
+    except BaseException:
+        lock.acquire()
+        raise
+
+
 def tkill(s):
     res = []
 
@@ -235,12 +263,7 @@ def tkill(s):
             res.append("ok")
         except BaseException as e:
             res.append(err_class(e))
-    t = threading.Thread(target=send)
-    t.start()
-    try:
-        t.join()
-    finally:
-        t.join()
+    _wait(_spawn(send))
     _probe()
     return None if res[0] == "ok" else res[0]
 
@@ -278,13 +301,12 @@ def rblock(s):
         while _main_holds(s) or _main_in_syscall() is None:
             pass
         os.write(data_w, b"y")
-    t = threading.Thread(target=helper)
-    t.start()
+    lock = _spawn(helper)
     try:
         return len(os.read(data_r, 1))
     finally:
         done[0] = True
-        t.join()
+        _wait(lock)
 
 
 def run_op(op, self_sig):
