@@ -167,10 +167,10 @@ func (s *side) run(progs []*program) ([][]string, error) {
 	var r res
 	select {
 	case r = <-ch:
-	case <-time.After(10*time.Second + time.Duration(len(progs))*50*time.Millisecond):
+	case <-time.After(60*time.Second + time.Duration(len(progs))*100*time.Millisecond):
 		s.cmd.Process.Kill()
 		r = <-ch
-		r.traces[len(r.traces)-1] = append(r.traces[len(r.traces)-1], "!! interpreter hung")
+		r.err = fmt.Errorf("hung, killed after %d programs: %v", len(r.traces)-1, r.err)
 	}
 	if r.err != nil {
 		s.cmd.Process.Kill()
