@@ -19,7 +19,7 @@ demo:
 	$(GO) run ./cmd/pysig demo
 
 ## test: every check CI runs
-test: fmtcheck tidy vet staticcheck gotest conformance portable ctest asyncsafe
+test: fmtcheck tidy vet staticcheck gotest conformance difffuzz portable ctest asyncsafe
 
 fmtcheck:
 	@out=$$(gofmt -l .); \

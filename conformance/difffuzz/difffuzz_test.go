@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -168,6 +169,10 @@ func (s *side) run(progs []*program) ([][]string, error) {
 	select {
 	case r = <-ch:
 	case <-time.After(60*time.Second + time.Duration(len(progs))*100*time.Millisecond):
+		// Both interpreters dump their stacks on SIGQUIT (interp.py
+		// registers faulthandler for it).
+		s.cmd.Process.Signal(syscall.SIGQUIT)
+		time.Sleep(2 * time.Second)
 		s.cmd.Process.Kill()
 		r = <-ch
 		r.err = fmt.Errorf("hung, killed after %d programs: %v", len(r.traces)-1, r.err)

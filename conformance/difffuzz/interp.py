@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 import _thread
+import faulthandler
+faulthandler.register(signal.SIGQUIT, all_threads=True)
 
 UNIVERSE = [1, 10, 12, 14, 15, 17, 28, 34, 40, 64]
 MAIN = threading.main_thread().ident
@@ -228,29 +230,35 @@ def wait_itimer():
 
 
 def _spawn(fn):
-    """Runs fn on a new thread; returns a lock held until fn has returned.
-    A bare _thread and a lock rather than threading.Thread: a handler's error
-    raised inside threading's own bookkeeping (start, join) leaves it
-    inconsistent (a RuntimeError at the next join, an unraisable report)."""
+    """Runs fn on a new thread; returns a lock held until fn has returned,
+    and a list that holds True once it has. A bare _thread and a lock
+    rather than threading.Thread: a handler's error raised inside
+    threading's own bookkeeping (start, join) leaves it inconsistent (a
+    RuntimeError at the next join, an unraisable report)."""
     lock = _thread.allocate_lock()
     lock.acquire()
+    finished = [False]
 
     def run():
         try:
             fn()
         finally:
+            finished[0] = True
             lock.release()
     _thread.start_new_thread(run, ())
-    return lock
+    return lock, finished
 
 
-def _wait(lock):
-    """Waits for lock (an interruptible acquire: a handler's error may come
-    out of it) and, whatever happens, for the thread to have finished."""
+def _wait(spawned):
+    """Waits for the thread (an interruptible acquire: a handler's error may
+    come out of it, before or after it took the lock) and, whatever
+    happens, for the thread to have finished."""
+    lock, finished = spawned
     try:
         lock.acquire()
     except BaseException:
-        lock.acquire()
+        if not finished[0]:
+            lock.acquire()
         raise
 
 
@@ -301,12 +309,12 @@ def rblock(s):
         while _main_holds(s) or _main_in_syscall() is None:
             pass
         os.write(data_w, b"y")
-    lock = _spawn(helper)
+    spawned = _spawn(helper)
     try:
         return len(os.read(data_r, 1))
     finally:
         done[0] = True
-        _wait(lock)
+        _wait(spawned)
 
 
 def run_op(op, self_sig):
