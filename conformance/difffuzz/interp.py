@@ -57,12 +57,13 @@ def _order(e):
 
 class Rec(object):
     """One op's record: its result, and every error raised while it ran."""
-    __slots__ = ("phase", "res", "errs")
+    __slots__ = ("phase", "res", "errs", "start")
 
     def __init__(self):
         self.phase = 0
         self.res = None
         self.errs = []
+        self.start = _seq[0]   # errors numbered up to here belong to outer ops
 
 
 _recs = []   # the records of the ops under way, innermost last
@@ -72,7 +73,7 @@ def collect(e):
     """Files e and every uncollected error of its __context__ chain with the
     innermost op under way."""
     rec = _recs[-1]
-    while e is not None and id(e) not in _seen:
+    while e is not None and id(e) not in _seen and getattr(e, "seq", rec.start + 1) > rec.start:
         _seen[id(e)] = e
         if rec.phase == 0:
             rec.phase = 1
@@ -140,9 +141,11 @@ def fmt(v):
 def emit(text, v, ok, errs):
     if ok:
         s = "ok" if v is None else "ok " + fmt(v)
-    else:
+    elif errs:
         s = err_class(errs[0])
         errs = errs[1:]
+    else:
+        s = "lost"   # an error this interpreter failed to collect
     if errs:
         s += " late " + " ".join(err_class(e) for e in errs)
     trace.append("%s%s -> %s" % ("." * depth, text, s))
