@@ -144,7 +144,7 @@ var mainThreadChildren = map[string]func(){
 		})
 	},
 	// A function run by Call calls Goexit on the main thread: Main says
-	// which, and the Call's caller panics rather than wait.
+	// so (or the Call's caller does, first), and nothing waits.
 	"main-call-goexit": func() {
 		Main(func() int {
 			Call(func() { runtime.Goexit() })

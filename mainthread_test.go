@@ -316,7 +316,7 @@ func TestMainFaults(t *testing.T) {
 		say   string // in stderr
 	}{
 		{"main-fn-goexit", "exit status 2", "pysignal.Main: fn called runtime.Goexit"},
-		{"main-call-goexit", "exit status 2", "pysignal.Main: a function run by Call called runtime.Goexit"},
+		{"main-call-goexit", "exit status 2", "a function run by Call called runtime.Goexit"}, // the caller or the main thread says it first
 		{"main-handler-goexit", "exit status 2", "pysignal.Main: a signal handler called runtime.Goexit"},
 		{"main-recovered-panic", "exit status 7", "recovered: handler panic"},
 	}
