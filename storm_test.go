@@ -125,6 +125,9 @@ func transfer(n int64, read func(fd int, p []byte) (int, error)) (sent, got [32]
 	return sent, got, nil
 }
 
+// TestStormSoak runs the storm in phases: "cycles" moves data and waits
+// while the child sends signals and the runtime is kept busy; the phases
+// after it check what the cycles recorded.
 func TestStormSoak(t *testing.T) {
 	soak := 20 * time.Second
 	if v := os.Getenv("PYSIGNAL_SOAK"); v != "" {
@@ -134,51 +137,102 @@ func TestStormSoak(t *testing.T) {
 		}
 		soak = d
 	}
-	hook := captureUnraisable(t)
+	s := &soakRun{soak: soak, hook: captureUnraisable(t)}
+	s.own(t)
+	s.startLoad()
+	defer signal.Stop(s.winch)
+	defer signal.Stop(s.sigpipe)
+	cmd := childCommand("PYSIGNAL_TEST_CHILD=storm", "PYSIGNAL_STORM_FOR="+soak.String())
+	var childOut strings.Builder
+	cmd.Stdout = &childOut
+	must(t, cmd.Start())
+	s.start = time.Now()
+	ok := t.Run("cycles", func(t *testing.T) { must(t, onMain(s.runCycles)) })
+	close(s.stop)
+	s.bg.Wait()
+	if werr := waitForExit(cmd, soak+time.Minute); werr != nil {
+		t.Errorf("storm child: %v", werr)
+	}
+	if !ok {
+		return
+	}
+	must(t, onMain(CheckSignals))
+	t.Run("signals", s.checkSignals)
+	t.Run("timeouts", s.checkTimeouts)
+	t.Run("wakeup fd reports", s.checkReports)
+	t.Run("os/signal and the runtime", s.checkRuntime)
+	sentSignals, _ := strconv.ParseInt(strings.TrimSpace(childOut.String()), 10, 64)
+	slices.Sort(s.lateness)
+	t.Logf("soak %v: %d cycles, %d MiB verified; %d signals sent, %d C deliveries, %d handler runs; "+
+		"full-pipe reports warn=true %d, warn=false %d; timeout lateness p50 %v max %v; GC cycles %d, os/signal SIGWINCH %d",
+		time.Since(s.start).Round(time.Millisecond), s.cycles, s.bytesVerified>>20, sentSignals, s.delivered, s.handled,
+		s.full[0], s.full[1], s.lateness[len(s.lateness)/2], s.lateness[len(s.lateness)-1], s.gcCycles, s.winches.Load())
+}
 
-	var offMain atomic.Int64
-	var runs [nsig]atomic.Int64
+// soakRun is the soak's state: what it owns, the load it puts on the runtime,
+// and what its cycles recorded.
+type soakRun struct {
+	soak  time.Duration
+	hook  *captureHook
+	start time.Time
+
+	offMain atomic.Int64
+	runs    [nsig]atomic.Int64
+	d0      [nsig]uint64
+	nest    []unix.Signal
+
+	stop                  chan struct{}
+	bg                    sync.WaitGroup
+	gcBefore              runtime.MemStats
+	ticks, spins, winches atomic.Int64
+	winch, sigpipe        chan os.Signal
+	gcCycles              uint32
+	delivered, handled    int64
+	bytesVerified         int64
+	cycles                int
+	lateness              []time.Duration
+	early                 []string
+	full                  [2]int // hook reports during the warn=true / warn=false halves
+}
+
+// own installs the counting handler for the storm's signals, and for 22
+// more owned signals for the nesting check under the storm.
+func (s *soakRun) own(t *testing.T) {
 	h := HandlerFunc(func(sig unix.Signal) error {
 		if unix.Gettid() != MainThreadID() {
-			offMain.Add(1)
+			s.offMain.Add(1)
 		}
-		runs[sig].Add(1)
+		s.runs[sig].Add(1)
 		return nil
 	})
-	var d0 [nsig]uint64
 	for _, sig := range stormSignals {
 		own(t, sig, h)
-		d0[sig] = Deliveries(sig)
+		s.d0[sig] = Deliveries(sig)
 	}
-	// 22 more owned signals for the nesting check under the storm.
-	var nest []unix.Signal
 	for sig := unix.Signal(34); sig < 34+22; sig++ {
 		own(t, sig, h)
-		nest = append(nest, sig)
+		s.nest = append(s.nest, sig)
 	}
+}
 
-	// The runtime under the storm: garbage, a goroutine that never blocks,
-	// timers, and os/signal on a signal pysignal does not own.
-	stop := make(chan struct{})
-	var gcBefore runtime.MemStats
-	runtime.ReadMemStats(&gcBefore)
-	var ticks, spins, winches atomic.Int64
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, syscall.SIGWINCH)
-	defer signal.Stop(winch)
+// startLoad puts the runtime under the storm: garbage, a goroutine that
+// never blocks, timers, and os/signal on a signal pysignal does not own.
+func (s *soakRun) startLoad() {
+	s.stop = make(chan struct{})
+	runtime.ReadMemStats(&s.gcBefore)
+	s.winch = make(chan os.Signal, 1)
+	signal.Notify(s.winch, syscall.SIGWINCH)
 	// A wakeup write that raised SIGPIPE would show here (pysignal does
 	// not own SIGPIPE in the soak; the runtime passes it to os/signal).
-	sigpipe := make(chan os.Signal, 1)
-	signal.Notify(sigpipe, syscall.SIGPIPE)
-	defer signal.Stop(sigpipe)
-	var bg sync.WaitGroup
-	bg.Add(3)
+	s.sigpipe = make(chan os.Signal, 1)
+	signal.Notify(s.sigpipe, syscall.SIGPIPE)
+	s.bg.Add(3)
 	go func() { // allocate: GC cycles
-		defer bg.Done()
+		defer s.bg.Done()
 		var keep [][]byte
 		for {
 			select {
-			case <-stop:
+			case <-s.stop:
 				return
 			default:
 			}
@@ -189,214 +243,235 @@ func TestStormSoak(t *testing.T) {
 		}
 	}()
 	go func() { // a tight loop: only async preemption (SIGURG) can stop it
-		defer bg.Done()
+		defer s.bg.Done()
 		for {
 			for i := 0; i < 1<<20; i++ {
-				spins.Add(1)
+				s.spins.Add(1)
 			}
 			select {
-			case <-stop:
+			case <-s.stop:
 				return
 			default:
 			}
 		}
 	}()
 	go func() { // timers and os/signal keep working
-		defer bg.Done()
+		defer s.bg.Done()
 		tk := time.NewTicker(10 * time.Millisecond)
 		defer tk.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-s.stop:
 				return
 			case <-tk.C:
-				ticks.Add(1)
+				s.ticks.Add(1)
 				unix.Kill(unix.Getpid(), unix.SIGWINCH)
-			case <-winch:
-				winches.Add(1)
+			case <-s.winch:
+				s.winches.Add(1)
 			}
 		}
 	}()
+}
 
-	cmd := childCommand("PYSIGNAL_TEST_CHILD=storm", "PYSIGNAL_STORM_FOR="+soak.String())
-	var childOut strings.Builder
-	cmd.Stdout = &childOut
-	must(t, cmd.Start())
-	start := time.Now()
-
-	var bytesVerified int64
-	var cycles int
-	var lateness []time.Duration
-	var early []string
-	var full [2]int // hook reports during the warn=true / warn=false halves
-	deadline := start.Add(soak + 2*time.Minute)
-	err := onMain(func() error {
-		for cycle := 0; time.Since(start) < soak || cycle == 0; cycle++ {
-			if time.Now().After(deadline) {
-				return errors.New("the soak overran its bound")
-			}
-			// Issue 12's faults under the storm: Wakeups closed out of
-			// order, a socket wakeup fd whose peer is gone, Ignore then
-			// Release of a signal os/signal wants and of a job-control one.
-			if err := stormOutOfOrderWakeups(); err != nil {
-				return fmt.Errorf("cycle %d: %w", cycle, err)
-			}
-			if err := stormDeadSocketWakeup(); err != nil {
-				return fmt.Errorf("cycle %d: %w", cycle, err)
-			}
-			for _, sig := range []unix.Signal{unix.SIGWINCH, unix.SIGTTOU} {
-				if _, err := Signal(sig, Ignore); err != nil {
-					return err
-				}
-				if err := Release(sig); err != nil {
-					return err
-				}
-			}
-			if h, _ := GetSignal(unix.SIGTTOU); h != Default {
-				return fmt.Errorf("cycle %d: SIGTTOU after Ignore + Release is %v, want Default", cycle, h)
-			}
-
-			// 256 MiB through the wrapped Read, in two halves, each with a
-			// one-page wakeup pipe that nobody drains (it fills at once):
-			// warn=true must report the full pipe, warn=false must not.
-			for half, warn := range []bool{true, false} {
-				var wp [2]int
-				if err := unix.Pipe2(wp[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-					return err
-				}
-				if _, err := unix.FcntlInt(uintptr(wp[1]), unix.F_SETPIPE_SZ, 4096); err != nil {
-					return err
-				}
-				if err := CheckSignals(); err != nil { // reports due before the switch
-					return err
-				}
-				reportsBefore := len(hook.reports())
-				if _, err := SetWakeupFD(wp[1], warn); err != nil {
-					return err
-				}
-				sent, got, err := transfer(128<<20, Read)
-				if err != nil {
-					return fmt.Errorf("cycle %d, wrapped Read: %w", cycle, err)
-				}
-				if sent != got {
-					return fmt.Errorf("cycle %d: received bytes hash %x, sent %x", cycle, got[:8], sent[:8])
-				}
-				bytesVerified += 128 << 20
-				if err := CheckSignals(); err != nil { // a report still due belongs to this half
-					return err
-				}
-				full[half] += len(hook.reports()) - reportsBefore
-				if _, err := SetWakeupFD(-1, true); err != nil {
-					return err
-				}
-				unix.Close(wp[0])
-				unix.Close(wp[1])
-			}
-
-			wk, err := OpenWakeup()
-			if err != nil {
-				return err
-			}
-			sent, got, err := transfer(64<<20, wk.Read)
-			wk.Close()
-			if err != nil {
-				return fmt.Errorf("cycle %d, Wakeup.Read: %w", cycle, err)
-			}
-			if sent != got {
-				return fmt.Errorf("cycle %d (wakeup): received bytes hash %x, sent %x", cycle, got[:8], sent[:8])
-			}
-			bytesVerified += 64 << 20
-
-			// Timeouts never end early under the storm.
-			const want = 50 * time.Millisecond
-			var ep [2]int
-			unix.Pipe2(ep[:], unix.O_CLOEXEC)
-			waits := map[string]func() error{
-				"Sleep": func() error { return Sleep(want) },
-				"Poll": func() error {
-					_, err := Poll([]unix.PollFd{{Fd: int32(ep[0]), Events: unix.POLLIN}}, want)
-					return err
-				},
-				// Signal 60, which nobody sends: while sigtimedwait sleeps the
-				// kernel unblocks the waited signals, so a signal that is sent
-				// (SIGWINCH here) would be taken, correctly ending the wait.
-				// Select that returns 0 leaves no fd looking ready, even
-				// after EINTR with the deadline passed (bpo-35310).
-				"Select": func() error {
-					var set unix.FdSet
-					set.Set(ep[0])
-					n, err := Select(ep[0]+1, &set, nil, nil, want)
-					if err == nil && (n != 0 || set.IsSet(ep[0])) {
-						return fmt.Errorf("returned %d with the never-ready fd still in the set", n)
-					}
-					return err
-				},
-				"Sigtimedwait": func() error {
-					info, ok, err := Sigtimedwait([]unix.Signal{60}, want)
-					if ok {
-						return fmt.Errorf("took %+v", info)
-					}
-					return err
-				},
-			}
-			for name, w := range waits {
-				t0 := time.Now()
-				if err := w(); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				el := time.Since(t0)
-				if el < want {
-					early = append(early, fmt.Sprintf("%s ended after %v", name, el))
-				}
-				lateness = append(lateness, el-want)
-			}
-			unix.Close(ep[0])
-			unix.Close(ep[1])
-
-			// 22 owned signals pending at once, unblocked together.
-			if err := raisePendingThenUnblock(nest...); err != nil {
-				return err
-			}
-			if err := CheckSignals(); err != nil {
-				return err
-			}
-			cycles++
+// runCycles repeats the cycle until the soak's time is up (at least once),
+// on the main thread.
+func (s *soakRun) runCycles() error {
+	deadline := s.start.Add(s.soak + 2*time.Minute)
+	for cycle := 0; time.Since(s.start) < s.soak || cycle == 0; cycle++ {
+		if time.Now().After(deadline) {
+			return errors.New("the soak overran its bound")
 		}
-		return nil
-	})
-	close(stop)
-	bg.Wait()
-	if werr := waitForExit(cmd, soak+time.Minute); werr != nil {
-		t.Errorf("storm child: %v", werr)
+		for _, step := range []func() error{s.faults, s.wrappedTransfers, s.wakeupTransfer, s.timeouts, s.nesting} {
+			if err := step(); err != nil {
+				return fmt.Errorf("cycle %d: %w", cycle, err)
+			}
+		}
+		s.cycles++
 	}
-	must(t, err)
-	must(t, onMain(CheckSignals))
+	return nil
+}
 
-	sentSignals, _ := strconv.ParseInt(strings.TrimSpace(childOut.String()), 10, 64)
-	var delivered, handled int64
+// faults replays issue 12's faults under the storm: Wakeups closed out of
+// order, a socket wakeup fd whose peer is gone, Ignore then Release of a
+// signal os/signal wants and of a job-control one.
+func (s *soakRun) faults() error {
+	if err := stormOutOfOrderWakeups(); err != nil {
+		return err
+	}
+	if err := stormDeadSocketWakeup(); err != nil {
+		return err
+	}
+	for _, sig := range []unix.Signal{unix.SIGWINCH, unix.SIGTTOU} {
+		if _, err := Signal(sig, Ignore); err != nil {
+			return err
+		}
+		if err := Release(sig); err != nil {
+			return err
+		}
+	}
+	if h, _ := GetSignal(unix.SIGTTOU); h != Default {
+		return fmt.Errorf("SIGTTOU after Ignore + Release is %v, want Default", h)
+	}
+	return nil
+}
+
+// wrappedTransfers moves 256 MiB through the wrapped Read, in two halves,
+// each with a one-page wakeup pipe that nobody drains (it fills at once):
+// warn=true must report the full pipe, warn=false must not.
+func (s *soakRun) wrappedTransfers() error {
+	for half, warn := range []bool{true, false} {
+		var wp [2]int
+		if err := unix.Pipe2(wp[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		if _, err := unix.FcntlInt(uintptr(wp[1]), unix.F_SETPIPE_SZ, 4096); err != nil {
+			return err
+		}
+		if err := CheckSignals(); err != nil { // reports due before the switch
+			return err
+		}
+		reportsBefore := len(s.hook.reports())
+		if _, err := SetWakeupFD(wp[1], warn); err != nil {
+			return err
+		}
+		if err := s.verifiedTransfer(128<<20, Read, "wrapped Read"); err != nil {
+			return err
+		}
+		if err := CheckSignals(); err != nil { // a report still due belongs to this half
+			return err
+		}
+		s.full[half] += len(s.hook.reports()) - reportsBefore
+		if _, err := SetWakeupFD(-1, true); err != nil {
+			return err
+		}
+		unix.Close(wp[0])
+		unix.Close(wp[1])
+	}
+	return nil
+}
+
+// wakeupTransfer moves 64 MiB through Wakeup.Read.
+func (s *soakRun) wakeupTransfer() error {
+	wk, err := OpenWakeup()
+	if err != nil {
+		return err
+	}
+	defer wk.Close()
+	return s.verifiedTransfer(64<<20, wk.Read, "Wakeup.Read")
+}
+
+// verifiedTransfer moves n bytes through read and compares their hashes.
+func (s *soakRun) verifiedTransfer(n int64, read func(int, []byte) (int, error), what string) error {
+	sent, got, err := transfer(n, read)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if sent != got {
+		return fmt.Errorf("%s: received bytes hash %x, sent %x", what, got[:8], sent[:8])
+	}
+	s.bytesVerified += n
+	return nil
+}
+
+// timeouts waits 50 ms in each timed call, recording how late it ended;
+// none may end early under the storm.
+func (s *soakRun) timeouts() error {
+	const want = 50 * time.Millisecond
+	var ep [2]int
+	unix.Pipe2(ep[:], unix.O_CLOEXEC)
+	defer unix.Close(ep[0])
+	defer unix.Close(ep[1])
+	waits := map[string]func() error{
+		"Sleep": func() error { return Sleep(want) },
+		"Poll": func() error {
+			_, err := Poll([]unix.PollFd{{Fd: int32(ep[0]), Events: unix.POLLIN}}, want)
+			return err
+		},
+		// Select that returns 0 leaves no fd looking ready, even after
+		// EINTR with the deadline passed (bpo-35310).
+		"Select": func() error {
+			var set unix.FdSet
+			set.Set(ep[0])
+			n, err := Select(ep[0]+1, &set, nil, nil, want)
+			if err == nil && (n != 0 || set.IsSet(ep[0])) {
+				return fmt.Errorf("returned %d with the never-ready fd still in the set", n)
+			}
+			return err
+		},
+		// Signal 60, which nobody sends: while sigtimedwait sleeps the
+		// kernel unblocks the waited signals, so a signal that is sent
+		// (SIGWINCH here) would be taken, correctly ending the wait.
+		"Sigtimedwait": func() error {
+			info, ok, err := Sigtimedwait([]unix.Signal{60}, want)
+			if ok {
+				return fmt.Errorf("took %+v", info)
+			}
+			return err
+		},
+	}
+	for name, w := range waits {
+		t0 := time.Now()
+		if err := w(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		el := time.Since(t0)
+		if el < want {
+			s.early = append(s.early, fmt.Sprintf("%s ended after %v", name, el))
+		}
+		s.lateness = append(s.lateness, el-want)
+	}
+	return nil
+}
+
+// nesting raises 22 owned signals, pending at once, and unblocks them
+// together.
+func (s *soakRun) nesting() error {
+	if err := raisePendingThenUnblock(s.nest...); err != nil {
+		return err
+	}
+	return CheckSignals()
+}
+
+// checkSignals: no handler run without a C-level delivery, none off the
+// main thread, and each nested signal once per cycle.
+func (s *soakRun) checkSignals(t *testing.T) {
 	for _, sig := range stormSignals {
-		dv := int64(Deliveries(sig) - d0[sig])
-		r := runs[sig].Load()
+		dv := int64(Deliveries(sig) - s.d0[sig])
+		r := s.runs[sig].Load()
 		if r > dv {
 			t.Errorf("%v: %d handler runs for %d C-level deliveries", sig, r, dv)
 		}
-		delivered += dv
-		handled += r
+		s.delivered += dv
+		s.handled += r
 	}
-	if offMain.Load() != 0 {
-		t.Errorf("%d handler runs off the main thread", offMain.Load())
+	if s.offMain.Load() != 0 {
+		t.Errorf("%d handler runs off the main thread", s.offMain.Load())
 	}
-	if len(early) > 0 {
-		t.Errorf("timeouts ended early: %v", early)
+	for _, sig := range s.nest {
+		if s.runs[sig].Load() != int64(s.cycles) {
+			t.Errorf("nested signal %d ran %d times in %d cycles", sig, s.runs[sig].Load(), s.cycles)
+		}
 	}
-	if full[0] == 0 {
+}
+
+// checkTimeouts: no timed call ended early.
+func (s *soakRun) checkTimeouts(t *testing.T) {
+	if len(s.early) > 0 {
+		t.Errorf("timeouts ended early: %v", s.early)
+	}
+}
+
+// checkReports: the full pipe reported with warn=true only, the dead
+// socket reported (EPIPE), nothing else, and no SIGPIPE raised.
+func (s *soakRun) checkReports(t *testing.T) {
+	if s.full[0] == 0 {
 		t.Error("the full one-page wakeup pipe with warn=true was never reported")
 	}
-	if full[1] != 0 {
-		t.Errorf("warn=false reported %d times", full[1])
+	if s.full[1] != 0 {
+		t.Errorf("warn=false reported %d times", s.full[1])
 	}
 	epipe := 0
-	for _, r := range hook.reports() {
+	for _, r := range s.hook.reports() {
 		switch {
 		case errors.Is(r, unix.EPIPE):
 			epipe++
@@ -408,36 +483,30 @@ func TestStormSoak(t *testing.T) {
 		t.Error("the dead-socket wakeup fd was never reported (EPIPE)")
 	}
 	select {
-	case <-sigpipe:
+	case <-s.sigpipe:
 		t.Error("a wakeup write raised SIGPIPE (send without MSG_NOSIGNAL?)")
 	default:
 	}
-	// Each cycle ignored and released SIGWINCH: os/signal's registration
-	// must have survived (the ticker sends SIGWINCH every 10 ms).
+}
+
+// checkRuntime: os/signal's SIGWINCH registration survived each cycle's
+// Ignore + Release, and the runtime kept collecting, ticking and spinning.
+func (s *soakRun) checkRuntime(t *testing.T) {
 	winchTimer := time.NewTimer(5 * time.Second)
+	defer winchTimer.Stop()
 	unix.Kill(unix.Getpid(), unix.SIGWINCH)
 	select {
-	case <-winch:
+	case <-s.winch:
 	case <-winchTimer.C:
 		t.Error("os/signal.Notify for SIGWINCH stopped working after Ignore + Release")
 	}
-	winchTimer.Stop()
 	var gcAfter runtime.MemStats
 	runtime.ReadMemStats(&gcAfter)
-	if gcAfter.NumGC == gcBefore.NumGC || ticks.Load() == 0 || spins.Load() == 0 || winches.Load() == 0 {
+	s.gcCycles = gcAfter.NumGC - s.gcBefore.NumGC
+	if s.gcCycles == 0 || s.ticks.Load() == 0 || s.spins.Load() == 0 || s.winches.Load() == 0 {
 		t.Errorf("the runtime stalled under the storm: GC cycles %d, ticks %d, spins %d, os/signal SIGWINCH %d",
-			gcAfter.NumGC-gcBefore.NumGC, ticks.Load(), spins.Load(), winches.Load())
+			s.gcCycles, s.ticks.Load(), s.spins.Load(), s.winches.Load())
 	}
-	for _, sig := range nest {
-		if runs[sig].Load() != int64(cycles) {
-			t.Errorf("nested signal %d ran %d times in %d cycles", sig, runs[sig].Load(), cycles)
-		}
-	}
-	slices.Sort(lateness)
-	t.Logf("soak %v: %d cycles, %d MiB verified; %d signals sent, %d C deliveries, %d handler runs; "+
-		"full-pipe reports warn=true %d, warn=false %d; timeout lateness p50 %v max %v; GC cycles %d, os/signal SIGWINCH %d",
-		time.Since(start).Round(time.Millisecond), cycles, bytesVerified>>20, sentSignals, delivered, handled,
-		full[0], full[1], lateness[len(lateness)/2], lateness[len(lateness)-1], gcAfter.NumGC-gcBefore.NumGC, winches.Load())
 }
 
 // waitForExit waits for cmd, killing it after limit.
