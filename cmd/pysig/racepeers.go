@@ -90,15 +90,23 @@ func lateRoom(e *raceEnv, wait func(w int) error) error {
 	return wait(w)
 }
 
+// dgramPair returns a datagram socket pair and a function closing it.
+func dgramPair() (pair [2]int, closeBoth func(), err error) {
+	pair, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return pair, nil, err
+	}
+	return pair, func() { unix.Close(pair[0]); unix.Close(pair[1]) }, nil
+}
+
 // lateDatagram runs wait on one end of a datagram socket pair while the
 // peer sends a datagram from the other.
 func lateDatagram(e *raceEnv, wait func(fd int) error) error {
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	pair, closeBoth, err := dgramPair()
 	if err != nil {
 		return err
 	}
-	defer unix.Close(pair[0])
-	defer unix.Close(pair[1])
+	defer closeBoth()
 	join := e.later(func() { unix.Write(pair[1], []byte("x")) })
 	defer join()
 	return wait(pair[0])
@@ -107,12 +115,11 @@ func lateDatagram(e *raceEnv, wait func(fd int) error) error {
 // fullQueue runs wait on a datagram socket whose send buffer is full of
 // datagrams its peer has not read, while the peer reads them.
 func fullQueue(e *raceEnv, wait func(fd int) error) error {
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	pair, closeBoth, err := dgramPair()
 	if err != nil {
 		return err
 	}
-	defer unix.Close(pair[0])
-	defer unix.Close(pair[1])
+	defer closeBoth()
 	for unix.Sendto(pair[1], []byte("x"), unix.MSG_DONTWAIT, nil) == nil {
 	}
 	// The kernel wakes the sender once the queue is down to a quarter of
