@@ -40,9 +40,17 @@ var explore sync.Mutex
 // the point being explored (after the signal lands, the runs may differ:
 // the handler may change what fn does). Otherwise Explore returns
 // ErrNotRepeatable, wrapped with the point. An error from fn's first run
-// fails Explore (wrapped); on later runs fn's error is ignored (the
-// program's handler may make fn fail on purpose). fn must not replace the
-// signal's handler (an error says so).
+// fails Explore (wrapped). On later runs fn may fail with an error that the
+// program's handler for the explored signal returned during that run (the
+// handler may make fn fail on purpose; fn may wrap the error): that is
+// expected and ignored. Any other error of fn, and any error of a handler
+// that runs in Explore's own checks (a real Ctrl-C during an exploration:
+// ErrKeyboardInterrupt from DefaultIntHandler), ends the exploration:
+// Explore returns it, wrapped with the point, so that errors.Is finds it
+// and a program under MainContext ends as it would have without Explore.
+// Such an error comes before ErrNotRepeatable: a run cut short by it is not
+// called unrepeatable. fn must not replace the signal's handler (an error
+// says so).
 //
 // Explore takes one exploration at a time: concurrent calls wait their turn,
 // and a call from inside fn is refused with an error.
@@ -93,7 +101,10 @@ func Explore(fn func() error, opts Options) (rep *Report, err error) {
 	for _, p := range first.points {
 		r, err := x.run(p.Index)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sigtest: on the run for %v: %w", p, err)
+		}
+		if r.err != nil && !r.fromHandler(r.err) {
+			return nil, fmt.Errorf("sigtest: fn failed on the run for %v: %w", p, r.err)
 		}
 		if err := sameUpTo(first.points, r.points, p.Index); err != nil {
 			return nil, err
@@ -128,6 +139,22 @@ type run struct {
 	sentAt, end time.Time     // the injection; fn's return
 	ranAt       atomic.Int64  // when the handler ran, in ns after sentAt+1 (0: not yet)
 	ran         chan struct{} // closed when the handler runs after the injection
+
+	// handlerErrs are the errors the program's handler for the explored
+	// signal returned while the run's Call was under way (collecting).
+	collecting  bool
+	handlerErrs []error
+}
+
+// fromHandler says whether err is (or wraps) an error the program's
+// handler for the explored signal returned during the run.
+func (r *run) fromHandler(err error) bool {
+	for _, h := range r.handlerErrs {
+		if errors.Is(err, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // measuring is the handler installed while Explore runs: it notes when it ran
@@ -145,7 +172,13 @@ func (m *measuring) Handle(sig unix.Signal) error {
 	if m.prev == nil || m.prev == pysignal.Default || m.prev == pysignal.Ignore {
 		return nil
 	}
-	return m.prev.Handle(sig)
+	err := m.prev.Handle(sig)
+	// The handler runs on the main thread; collecting is set and read
+	// there too, inside the run's Call.
+	if r := m.x.cur; err != nil && r != nil && r.collecting {
+		r.handlerErrs = append(r.handlerErrs, err)
+	}
+	return err
 }
 
 // onMain runs f on the main thread and returns its error. If Main is not
@@ -209,6 +242,8 @@ func (x *explorer) run(inject int) (*run, error) {
 	r := &run{inject: inject, ran: make(chan struct{})}
 	err := x.onMain(func() error {
 		x.cur = r
+		r.collecting = true
+		defer func() { r.collecting = false }()
 		func() {
 			x.active.Store(true)
 			defer x.active.Store(false)
@@ -216,9 +251,12 @@ func (x *explorer) run(inject int) (*run, error) {
 		}()
 		r.end = time.Now()
 		// What Main's loop does at once when fn returns. The program's
-		// handler may fail on purpose: the signal came after fn's calls, and
-		// nobody is left to receive its error.
-		pysignal.CheckSignals()
+		// handler for the explored signal may fail on purpose: the signal
+		// came after fn's calls, and nobody is left to receive its error.
+		// Any other handler's error (a real Ctrl-C) is the program's.
+		if err := pysignal.CheckSignals(); err != nil && !r.fromHandler(err) {
+			return err
+		}
 		if h, err := pysignal.GetSignal(x.opts.Signal); err != nil || h != x.ours {
 			return fmt.Errorf("sigtest: fn replaced the handler of %s (now %v); explore with another Options.Signal", sigName(x.opts.Signal), h)
 		}

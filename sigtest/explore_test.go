@@ -514,3 +514,64 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("late points %v, want the sleep's enter only", late)
 	}
 }
+
+// Issue 22, fault 7: a real Ctrl-C during an exploration is the program's,
+// not the exploration's. With DefaultIntHandler for SIGINT, a SIGINT on a
+// later run (after fn's calls, caught by Explore's own check; or before
+// them, making fn stop early) must come out of Explore as
+// ErrKeyboardInterrupt, neither dropped nor called ErrNotRepeatable.
+func TestRealInterruptIsNotSwallowed(t *testing.T) {
+	must(t, onMain(func() error {
+		_, err := pysignal.Signal(unix.SIGINT, pysignal.DefaultIntHandler)
+		return err
+	}))
+	t.Cleanup(func() { must(t, onMain(func() error { return pysignal.Release(unix.SIGINT) })) })
+	ctrlC := func() { unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGINT) } // fn runs on the main thread
+	r, _ := readable(t, 10)
+	for _, when := range []string{"after the calls", "before the calls"} {
+		t.Run(when, func(t *testing.T) {
+			run := 0
+			fn := func() error {
+				defer func() { run++ }()
+				if run == 2 && when == "before the calls" {
+					ctrlC()
+					if err := pysignal.CheckSignals(); err != nil {
+						return err
+					}
+				}
+				if _, err := pysignal.Read(r, make([]byte, 1)); err != nil {
+					return err
+				}
+				if run == 2 && when == "after the calls" {
+					ctrlC()
+				}
+				return nil
+			}
+			rep, err := sigtest.Explore(fn, sigtest.Options{})
+			if !errors.Is(err, pysignal.ErrKeyboardInterrupt) || errors.Is(err, sigtest.ErrNotRepeatable) {
+				t.Errorf("Explore with a Ctrl-C on its third run (%s): %v, %v; want ErrKeyboardInterrupt", when, rep, err)
+			}
+		})
+	}
+}
+
+// The program's handler for the explored signal may still make fn fail on
+// purpose, on any run, with fn wrapping its error: that is no failure.
+func TestHandlerErrorThroughFnIsExpected(t *testing.T) {
+	errStop := errors.New("stop on purpose")
+	must(t, onMain(func() error {
+		_, err := pysignal.Signal(sigtest.DefaultSignal, pysignal.HandlerFunc(func(unix.Signal) error { return errStop }))
+		return err
+	}))
+	t.Cleanup(func() { must(t, onMain(func() error { return pysignal.Release(sigtest.DefaultSignal) })) })
+	r, _ := readable(t, 10)
+	rep, err := sigtest.Explore(func() error {
+		if _, err := pysignal.Read(r, make([]byte, 1)); err != nil {
+			return fmt.Errorf("reading: %w", err)
+		}
+		return nil
+	}, sigtest.Options{})
+	if err != nil || len(rep.Results) != 2 {
+		t.Errorf("Explore: %v, %v; want a report of 2 points", rep, err)
+	}
+}
