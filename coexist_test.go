@@ -221,3 +221,39 @@ func TestDefaultSIGINTTerminatesBySIGINT(t *testing.T) {
 		t.Errorf("child status %v, want killed by SIGINT", ws)
 	}
 }
+
+// Issue 22, fault 6: the default unraisable hook must never kill the
+// process, even with standard error a pipe nobody reads (CPython 3.10-3.13
+// survive the same report): neither the runtime's EPIPE check nor a
+// SIGPIPE under SIG_DFL may end it, and no SIGPIPE may be left pending.
+func init() {
+	report := func() int {
+		reportUnraisable(&UnraisableError{Msg: "Exception ignored on purpose", Err: errTest})
+		reportUnraisable(&UnraisableError{Msg: "Exception ignored twice", Err: errTest})
+		fmt.Println("alive")
+		return 0
+	}
+	childScenarios["report-broken-stderr"] = report
+	childScenarios["report-broken-stderr-sigdfl"] = func() int {
+		if err := onMain(func() error { _, err := Signal(unix.SIGPIPE, Default); return err }); err != nil {
+			return 4
+		}
+		return report()
+	}
+}
+
+func TestDefaultHookSurvivesBrokenStderr(t *testing.T) {
+	for _, name := range []string{"report-broken-stderr", "report-broken-stderr-sigdfl"} {
+		r, w, err := os.Pipe()
+		must(t, err)
+		r.Close()
+		cmd := childCommand("PYSIGNAL_TEST_CHILD=" + name)
+		cmd.Stderr = w
+		out, _ := cmd.Output()
+		w.Close()
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Exited() || ws.ExitStatus() != 0 || string(out) != "alive\n" {
+			t.Errorf("%s: a report to a broken stderr ended the child with %v (stdout %q); want exit 0 and \"alive\"", name, ws, out)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package pysignal
 
 import (
 	"fmt"
-	"os"
 	"sync/atomic"
 )
 
@@ -29,7 +28,8 @@ type UnraisableHook func(*UnraisableError)
 var unraisableHook atomic.Pointer[UnraisableHook]
 
 // SetUnraisableHook installs h (nil: the default, which writes
-// "pysignal: <Msg>: <Err>" to standard error) and returns a function that
+// "pysignal: <Msg>: <Err>" to standard error, and survives a standard error
+// that is a broken pipe, as CPython does) and returns a function that
 // puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
 // Reports go to the hook for: each failed wakeup-fd write (at the next
 // CheckSignals), a signal ignored due to a race, and a handler error in
@@ -45,8 +45,10 @@ func SetUnraisableHook(h UnraisableHook) (restore func()) {
 	return func() { unraisableHook.Store(prev) }
 }
 
+// defaultUnraisableHook writes the report to standard error with a write
+// that a broken pipe there cannot turn into death by SIGPIPE (writeReport).
 func defaultUnraisableHook(e *UnraisableError) {
-	fmt.Fprintf(os.Stderr, "pysignal: %v\n", e)
+	writeReport([]byte(fmt.Sprintf("pysignal: %v\n", e)))
 }
 
 func reportUnraisable(e *UnraisableError) {
