@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pysignal/pysignal/internal/clib"
 	"golang.org/x/sys/unix"
 )
 
@@ -255,5 +256,70 @@ func TestDefaultHookSurvivesBrokenStderr(t *testing.T) {
 		if !ws.Exited() || ws.ExitStatus() != 0 || string(out) != "alive\n" {
 			t.Errorf("%s: a report to a broken stderr ended the child with %v (stdout %q); want exit 0 and \"alive\"", name, ws, out)
 		}
+	}
+}
+
+// Issue 22, C libraries (Go issues 19465, 32659, 13028): a C library that
+// calls sigaction behind the package's back takes the signal; the package
+// must say so (GetSignal's ErrHandlerReplaced, one report to the unraisable
+// hook at the next Signal, GetSignal or Release on the main thread) instead
+// of silently never running the Go handler; Signal takes it back.
+func TestForeignHandlerReplacementIsReported(t *testing.T) {
+	var orig kernelSigaction
+	must(t, rtSigaction(usr2, nil, &orig))
+	t.Cleanup(func() { rtSigaction(usr2, &orig, nil) })
+	hook := captureUnraisable(t)
+	rec := newRecorder()
+	own(t, usr2, rec)
+	must(t, clib.Install(usr2))
+
+	h, err := GetSignal(usr2)
+	var e *Error
+	if h != nil || !errors.Is(err, ErrHandlerReplaced) || !errors.As(err, &e) || e.Sig != usr2 || e.Op != "getsignal" {
+		t.Fatalf("GetSignal after a C library's sigaction = %v, %v; want nil and an *Error (getsignal, SIGUSR2) wrapping ErrHandlerReplaced", h, err)
+	}
+	if n := len(hook.reports()); n != 0 {
+		t.Errorf("GetSignal off the main thread reported %d times to the hook, want 0", n)
+	}
+	must(t, unix.Kill(unix.Getpid(), usr2))
+	if !waitFor(func() bool { return clib.Runs(usr2) == 1 }) {
+		t.Fatalf("the C library's handler ran %d times, want 1", clib.Runs(usr2))
+	}
+
+	// The next Signal (of any signal) on the main thread reports it, once.
+	for i := 0; i < 2; i++ {
+		must(t, onMain(func() error {
+			if _, err := Signal(usr1, Ignore); err != nil {
+				return err
+			}
+			_, err := GetSignal(usr2) // on the main thread: no second report
+			if !errors.Is(err, ErrHandlerReplaced) {
+				return fmt.Errorf("GetSignal on the main thread: %v", err)
+			}
+			return Release(usr1)
+		}))
+	}
+	reps := hook.reports()
+	if len(reps) != 1 || !errors.Is(reps[0], ErrHandlerReplaced) || !errors.As(reps[0].Err, &e) || e.Sig != usr2 {
+		t.Fatalf("unraisable reports %v; want one, for SIGUSR2, wrapping ErrHandlerReplaced", reps)
+	}
+	t.Logf("report: %v", reps[0])
+
+	// Signal takes it back; the Go handler runs again.
+	must(t, onMain(func() error { _, err := Signal(usr2, rec); return err }))
+	if h, err := GetSignal(usr2); h != rec || err != nil {
+		t.Errorf("GetSignal after Signal took the signal back = %v, %v", h, err)
+	}
+	must(t, unix.Kill(unix.Getpid(), usr2))
+	rec.waitRun(t, "SIGUSR2 taken back")
+	if len(rec.runs()) != 1 || clib.Runs(usr2) != 1 {
+		t.Errorf("Go handler runs %d, C library's %d; want 1 and 1", len(rec.runs()), clib.Runs(usr2))
+	}
+	// Release gives it back to the C library, which had it when Signal
+	// took it back.
+	must(t, onMain(func() error { return Release(usr2) }))
+	must(t, unix.Kill(unix.Getpid(), usr2))
+	if !waitFor(func() bool { return clib.Runs(usr2) == 2 }) {
+		t.Errorf("after Release the C library's handler ran %d times, want 2", clib.Runs(usr2))
 	}
 }

@@ -199,17 +199,25 @@ func checkReplaced() {
 func reportReplaced(sig unix.Signal) {
 	if replacedReported[sig].CompareAndSwap(false, true) {
 		reportUnraisable(&UnraisableError{
-			Msg: "Exception ignored while checking signal " + strconv.Itoa(int(sig)) + "'s handler",
-			Err: replacedError("check", sig),
+			Msg: "Exception ignored while checking the handler of " + sigName(sig),
+			Err: replacedError("sigaction", sig),
 		})
 	}
 }
 
 // replacedError describes sig's replaced handler.
 func replacedError(op string, sig unix.Signal) error {
-	what := "another handler"
-	if h := handlers[sig].Load(); h != nil && heldAs(sig) == dispOurs {
-		what = "another handler, so its Go handler no longer runs"
+	what := "what Signal set no longer holds"
+	if heldAs(sig) == dispOurs {
+		what = "the Go handler no longer runs"
 	}
-	return &Error{op, sig, fmt.Errorf("%w: the kernel holds %s; Signal takes it back, Release leaves it", ErrHandlerReplaced, what)}
+	return &Error{op, sig, fmt.Errorf("%w (another handler is installed: %s; Signal takes the signal back, Release leaves it)", ErrHandlerReplaced, what)}
+}
+
+// sigName names sig as "SIGUSR2", or by number.
+func sigName(sig unix.Signal) string {
+	if name := SignalName(sig); name != "" {
+		return name
+	}
+	return "signal " + strconv.Itoa(int(sig))
 }
