@@ -103,6 +103,30 @@ func init() {
 		}
 		return writeBroken()
 	}
+	// Issue 22, fault 5: os/signal.Reset(SIGPIPE) undoes the package's
+	// registration with the others (it undoes every Notify): the kernel
+	// still ignores SIGPIPE (GetSignal says so, truthfully), but the
+	// runtime kills on EPIPE again. Signal(SIGPIPE, ...) registers again.
+	childScenarios["pipe-ignore-reset"] = func() int {
+		if err := onMain(func() error { return set(Ignore) }); err != nil {
+			return 4
+		}
+		signal.Reset(syscall.SIGPIPE)
+		if h, err := GetSignal(unix.SIGPIPE); h != Ignore || err != nil {
+			return 5
+		}
+		return writeBroken()
+	}
+	childScenarios["pipe-ignore-reset-resignal"] = func() int {
+		if err := onMain(func() error { return set(Ignore) }); err != nil {
+			return 4
+		}
+		signal.Reset()
+		if err := onMain(func() error { return set(Ignore) }); err != nil {
+			return 4
+		}
+		return writeBroken()
+	}
 	childScenarios["pipe-ignore-released"] = func() int {
 		if err := onMain(func() error {
 			if err := set(Ignore); err != nil {
@@ -147,6 +171,8 @@ func TestSIGPIPEKeepsTheRuntimeInStep(t *testing.T) {
 		{"pipe-ignore", false, "EPIPE reported, still alive"},
 		{"pipe-handler", false, "SIGPIPE handler ran"}, // run by Main's idle loop or by the check
 		{"pipe-ignore-released", true, ""},
+		{"pipe-ignore-reset", true, ""},
+		{"pipe-ignore-reset-resignal", false, "EPIPE reported, still alive"},
 	}
 	for _, c := range cases {
 		ws, stderr := runPipeChild(t, c.name)

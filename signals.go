@@ -47,7 +47,11 @@ func loadHandler(sig unix.Signal) Handler {
 // calls os/signal.Ignore itself (release.go). For SIGPIPE, Ignore and
 // handlers also stop the runtime from killing the program when a write to
 // standard output or error fails with EPIPE, as in CPython (the write
-// reports EPIPE instead). Ignoring SIGCHLD makes the kernel reap children
+// reports EPIPE instead): the package registers a channel of its own with
+// os/signal.Notify, so os/signal.Reset(SIGPIPE) or Reset() undoes that as
+// it undoes every Notify. The kernel still ignores or handles SIGPIPE (and
+// GetSignal says so), but EPIPE on standard output or error kills again
+// until the next Signal(SIGPIPE, ...), which registers the channel again. Ignoring SIGCHLD makes the kernel reap children
 // itself, and os/exec's Wait then fails: CPython allows it too.
 //
 // Errors, each an *Error naming the operation and sig: ErrInvalidSignal,
