@@ -22,7 +22,8 @@ func (e *UnraisableError) Error() string { return e.Msg + ": " + e.Err.Error() }
 func (e *UnraisableError) Unwrap() error { return e.Err }
 
 // An UnraisableHook receives deferred errors: CPython's sys.unraisablehook.
-// It runs on the main thread, inside CheckSignals or Main's idle loop.
+// It runs on the main thread, inside CheckSignals or Main's idle loop (or
+// inside Signal, GetSignal or Release, for ErrHandlerReplaced).
 type UnraisableHook func(*UnraisableError)
 
 var unraisableHook atomic.Pointer[UnraisableHook]
@@ -32,10 +33,12 @@ var unraisableHook atomic.Pointer[UnraisableHook]
 // that is a broken pipe, as CPython does) and returns a function that
 // puts back the hook it replaced: defer SetUnraisableHook(h)() scopes a hook.
 // Reports go to the hook for: each failed wakeup-fd write (at the next
-// CheckSignals), a signal ignored due to a race, and a handler error in
-// Main's idle loop, but that one only while the program has a hook of its
-// own installed: with the default, it ends the process through Exit. Safe to
-// call from any goroutine.
+// CheckSignals), a signal ignored due to a race, a handler of the package's
+// replaced by code outside it (ErrHandlerReplaced, once, from the Signal,
+// GetSignal or Release on the main thread that notices), and a handler
+// error in Main's idle loop, but that one only while the program has a hook
+// of its own installed: with the default, it ends the process through
+// Exit. Safe to call from any goroutine.
 func SetUnraisableHook(h UnraisableHook) (restore func()) {
 	var p *UnraisableHook
 	if h != nil {
