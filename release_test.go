@@ -3,6 +3,7 @@
 package pysignal
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -105,4 +106,25 @@ func fmtHandler(h Handler) string {
 		return d.String()
 	}
 	return "handler"
+}
+
+// The one state Release cannot give back (design.md, difference 11): the
+// runtime had sig ignored when the package took it and no longer does,
+// while the package's disposition is still installed. os/signal cannot
+// reach it for the signals the model covers (TestSharingModel), so the test
+// forges the saved record: Release must refuse with ErrRuntimeChanged and
+// change nothing.
+func TestReleaseRefusesAnUnknownRuntimeState(t *testing.T) {
+	rec := newRecorder()
+	own(t, usr2, rec)
+	must(t, onMain(func() error { savedIgnored[usr2] = true; return nil }))
+	err := onMain(func() error { return Release(usr2) })
+	var e *Error
+	if !errors.Is(err, ErrRuntimeChanged) || !errors.As(err, &e) || e.Op != "release" || e.Sig != usr2 {
+		t.Errorf("Release = %v; want an *Error (release, SIGUSR2) wrapping ErrRuntimeChanged", err)
+	}
+	if h, err := GetSignal(usr2); h != rec || err != nil {
+		t.Errorf("after the refusal GetSignal = %v, %v; want the handler, unchanged", h, err)
+	}
+	must(t, onMain(func() error { savedIgnored[usr2] = false; return nil }))
 }
