@@ -239,7 +239,7 @@ func SetInterruptEx(sig unix.Signal) error {
 	if err := checkOwnable("set_interrupt_ex", sig); err != nil {
 		return err
 	}
-	h, err := GetSignal(sig)
+	h, _, err := getSignal(sig) // a replaced handler counts as not ours
 	if err != nil {
 		return err
 	}
