@@ -71,8 +71,10 @@
 // handlers, sets the wakeup fd, and runs handlers. The package's init locks
 // the main goroutine to that thread. MainContext, the recommended entry
 // point, does what CPython's interpreter does around a script: it installs
-// DefaultIntHandler for SIGINT (unless SIGINT is ignored), runs fn on its own
-// goroutine while the main thread serves Call requests and runs handlers as
+// DefaultIntHandler for SIGINT (unless SIGINT is ignored), ignores SIGPIPE
+// and SIGXFSZ, keeps ignored the signals the process started with ignored
+// (the Go runtime replaces them; InheritedSignal reports them), runs fn on
+// its own goroutine while the main thread serves Call requests and runs handlers as
 // signals arrive, raises a handler's error in fn's goroutine as CPython
 // raises the exception in its main thread (out of the wrapped call it is
 // blocked in, or its next one; fn can catch it and go on; a fn that waits

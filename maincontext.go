@@ -28,6 +28,11 @@ import (
 //     ignored (a program started in the background by a non-interactive
 //     shell keeps ignoring it, as CPython does) or the program already set
 //     a handler for it with Signal.
+//   - Like it too, it ignores SIGPIPE and SIGXFSZ (a write to a closed pipe
+//     fails with EPIPE: `prog | head -1` exits 1 reporting it, rather than
+//     dying by SIGPIPE), and keeps ignored every signal the process was
+//     started with ignored, which the Go runtime had replaced (SIGCHLD
+//     aside; see InheritedSignal and docs/design.md, difference 6).
 //   - It runs fn on its own goroutine while the main thread serves Call and
 //     runs the handlers as signals arrive, as Main does.
 //   - fn's goroutine plays CPython's main thread for exceptions: a handler
