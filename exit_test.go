@@ -34,14 +34,14 @@ func (e ending) lastLine() string {
 	return lines[len(lines)-1]
 }
 
-// runChildToEnd runs a child scenario to its end (bounded: 10 s).
+// runChildToEnd runs a child scenario to its end (bounded: 30 s).
 func runChildToEnd(t *testing.T, name string) ending {
 	t.Helper()
 	cmd := childCommand("PYSIGNAL_TEST_CHILD=" + name)
 	return finish(t, cmd, nil)
 }
 
-// finish runs cmd to its end, bounded by 10 s. The child's stdin is a pipe
+// finish runs cmd to its end, bounded by 30 s (Python children start slowly on a loaded machine). The child's stdin is a pipe
 // that stays open (empty) until onLine closes it or the child ends. onLine,
 // if not nil, sees each line of the child's stdout as it comes.
 func finish(t *testing.T, cmd *exec.Cmd, onLine func(line string, p *os.Process, stdin *os.File) error) ending {
@@ -71,10 +71,10 @@ func finish(t *testing.T, cmd *exec.Cmd, onLine func(line string, p *os.Process,
 	}()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("%v did not end within 10s; stderr: %s", cmd.Args, stderr.String())
+		t.Fatalf("%v did not end within 30s; stderr: %s", cmd.Args, stderr.String())
 	}
 	return ending{cmd.ProcessState.Sys().(syscall.WaitStatus), stderr.String()}
 }
