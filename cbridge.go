@@ -37,6 +37,7 @@ var (
 	cPending       = (*uint64)(unsafe.Pointer(&C.pysig_pending))
 	cTripped64     = (*int32)(unsafe.Pointer(&C.pysig_tripped_64))
 	cDeliveries    = (*[nsig]uint64)(unsafe.Pointer(&C.pysig_deliveries))
+	cInfo          = (*[nsig]infoRecord)(unsafe.Pointer(&C.pysig_info))
 	cWakeupFD      = (*int32)(unsafe.Pointer(&C.pysig_wakeup_fd))
 	cWakeupWarn    = (*int32)(unsafe.Pointer(&C.pysig_wakeup_warn))
 	cWakeupWriters = (*int32)(unsafe.Pointer(&C.pysig_wakeup_writers))
@@ -53,6 +54,9 @@ var (
 func init() {
 	if C.PYSIG_NSIG != nsig || nsig != NSIG || C.PYSIG_WAKEUP_QUEUE != wakeupQueue {
 		panic("pysignal: handler.h and cbridge.go disagree on NSIG")
+	}
+	if C.sizeof_struct_pysig_info != unsafe.Sizeof(infoRecord{}) {
+		panic("pysignal: handler.h and lastinfo.go disagree on struct pysig_info")
 	}
 }
 

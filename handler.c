@@ -27,6 +27,7 @@
 uint64_t pysig_pending;
 int32_t pysig_tripped_64;
 uint64_t pysig_deliveries[PYSIG_NSIG];
+struct pysig_info pysig_info[PYSIG_NSIG];
 int32_t pysig_wakeup_fd = -1;
 int32_t pysig_wakeup_writers;
 int32_t pysig_wakeup_warn = 1;
@@ -174,10 +175,41 @@ void pysig_nudge(int sig)
 		STORE(&nudge_in_flight, 0);
 }
 
-void pysig_handler(int sig)
+/* Copies si into sig's record (see handler.h): claim
+ * the record (seq even to odd), write, publish (seq + 2).  A record another
+ * thread is writing is left to it. */
+static void record(int sig, const siginfo_t *si)
 {
+	struct pysig_info *r = &pysig_info[sig];
+	uint64_t seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	do {
+		if (seq & 1)
+			return; /* an overlapping delivery is writing it */
+	} while (!__atomic_compare_exchange_n(&r->seq, &seq, seq + 1, 0,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	/* The odd seq is visible before any field changes. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	uint64_t w0, w1;
+	const char *u = (const char *)&si->si_pid; /* the union's first byte */
+	__builtin_memcpy(&w0, u, sizeof w0);
+	__builtin_memcpy(&w1, u + sizeof w0, sizeof w1);
+	__atomic_store_n(&r->code, si->si_code, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->err, si->si_errno, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->word0, w0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->word1, w1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* The delivery is recorded before the trip, so that the Go handler the
+ * trip lets run finds it (handler.h), and counted after it, so that a
+ * delivery Go has seen counted has tripped. */
+void pysig_handler(int sig, siginfo_t *si, void *context)
+{
+	(void)context;
 	int saved_errno = errno;
 	if (sig > 0 && sig < PYSIG_NSIG) {
+		if (si != NULL)
+			record(sig, si);
 		trip(sig);
 		__atomic_fetch_add(&pysig_deliveries[sig], 1, __ATOMIC_RELAXED);
 		notify(sig);
@@ -223,15 +255,16 @@ int pysig_set(int sig, int kind)
 		sigemptyset(&sa.sa_mask);
 		break;
 	case PYSIG_OURS:
-		sa.sa_handler = pysig_handler;
+		sa.sa_sigaction = pysig_handler;
 		/* Block every signal while the handler runs, so handler frames
 		 * never nest on Go's 32 KiB signal stack.  A full set is a
 		 * superset of the owned signals and needs no update when more
 		 * are owned later; glibc leaves out its own 32 and 33. */
 		sigfillset(&sa.sa_mask);
 		/* SA_ONSTACK: the Go runtime requires it.  No SA_RESTART, as
-		 * CPython: blocking calls fail with EINTR. */
-		sa.sa_flags = SA_ONSTACK;
+		 * CPython: blocking calls fail with EINTR.  SA_SIGINFO (beyond
+		 * CPython): the handler records who sent the signal. */
+		sa.sa_flags = SA_ONSTACK | SA_SIGINFO;
 		break;
 	default:
 		return EINVAL;
@@ -275,7 +308,7 @@ int pysig_disposition(int sig)
 		return PYSIG_DFL;
 	if (cur.sa_handler == SIG_IGN)
 		return PYSIG_IGN;
-	if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == pysig_handler)
+	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == pysig_handler)
 		return PYSIG_OURS;
 	return PYSIG_OTHER;
 }

@@ -45,6 +45,32 @@ extern int32_t pysig_tripped_64;
 /* How many times the C handler ran for each signal (beyond CPython). */
 extern uint64_t pysig_deliveries[PYSIG_NSIG];
 
+/* The siginfo of each signal's latest recorded delivery (beyond CPython:
+ * who sent it).  The handler runs with SA_SIGINFO and, before it trips the
+ * signal, copies what the kernel gave it here: si_code, si_errno, the first
+ * 16 bytes of the kernel's union (pid and uid, or band; then sigval, status
+ * or fd).
+ *
+ * seq is a sequence lock that several writers may contend for, since
+ * several threads can take the same signal at once: a handler claims the
+ * record by a compare-and-swap of seq from even to odd, writes the fields,
+ * and publishes them by storing seq + 2 (release).  A handler that finds
+ * seq odd leaves the record to the write in progress (their deliveries
+ * overlap; either may count as the latest) and is still counted in
+ * pysig_deliveries.  The reader (Go, any thread) loads seq, the fields,
+ * seq again, and retries until both are the same even value, so it never
+ * sees a torn record.  seq 0: nothing recorded yet.  Because the record is
+ * written before the trip, a handler that runs because sig tripped reads a
+ * record at least as new as the delivery that tripped it. */
+struct pysig_info {
+	uint64_t seq;
+	int32_t code;  /* si_code, as the kernel gave it (SI_TKILL unfolded) */
+	int32_t err;   /* si_errno */
+	uint64_t word0; /* bytes 0..7 of the union: si_pid | si_uid << 32, or si_band */
+	uint64_t word1; /* bytes 8..15: si_value, si_status, or si_fd */
+};
+extern struct pysig_info pysig_info[PYSIG_NSIG];
+
 /* The wakeup fd (CPython: wakeup.fd, -1 when unset) and its
  * warn_on_full_buffer flag.  One word says both which fd and how to write
  * it, so the handler never pairs an fd with another fd's kind: a value
@@ -94,8 +120,8 @@ extern int32_t pysig_idle_waiting;
  * flight at a time. */
 extern int32_t pysig_nudge_sig;
 
-/* The handler installed for every owned signal. */
-void pysig_handler(int sig);
+/* The handler installed for every owned signal (SA_SIGINFO). */
+void pysig_handler(int sig, siginfo_t *si, void *context);
 
 /* trip_signal without a real signal: PyErr_SetInterruptEx.  Sets the flags
  * and writes the wakeup byte, but does not count a delivery. */
@@ -114,7 +140,7 @@ enum {
 };
 
 /* Installs a disposition (PYSIG_DFL, PYSIG_IGN or PYSIG_OURS).  Our handler
- * gets SA_ONSTACK, no SA_RESTART, and a full sa_mask.  The first call for a
+ * gets SA_SIGINFO, SA_ONSTACK, no SA_RESTART, and a full sa_mask.  The first call for a
  * signal saves the disposition it replaced.  Returns 0 or an errno value. */
 int pysig_set(int sig, int kind);
 

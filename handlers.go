@@ -18,6 +18,29 @@ type HandlerFunc func(sig unix.Signal) error
 // Handle calls f(sig).
 func (f HandlerFunc) Handle(sig unix.Signal) error { return f(sig) }
 
+// HandlerInfoFunc is a Handler that is also told who sent the signal and
+// how many deliveries its run stands for. Beyond CPython (whose handlers get
+// only the number and the frame; Go's issue 9764): info is LastSigInfo(sig)
+// as the handler starts, the siginfo of the latest delivery; its Signo is
+// sig even when nothing was recorded (a run that SetInterruptEx caused).
+//
+// n is how many deliveries of sig the C handler counted (Deliveries) since
+// the previous run of a HandlerInfoFunc for sig, or since Signal installed
+// a handler for sig: 1 when nothing coalesced, k when k deliveries
+// coalesced into this run, and 0 for a run whose delivery the previous run
+// had already counted (it arrived as that run started) or that
+// SetInterruptEx caused. Summed over the runs it is every delivery.
+//
+// Like HandlerFunc, values of this type are not comparable.
+type HandlerInfoFunc func(info SigInfo, n uint64) error
+
+// Handle calls f with sig's latest siginfo and the deliveries since the
+// previous run.
+func (f HandlerInfoFunc) Handle(sig unix.Signal) error {
+	info, n := deliverySince(sig)
+	return f(info, n)
+}
+
 // Disposition is the type of the two non-function handlers, Default and
 // Ignore. They are comparable constants: h == pysignal.Default never panics.
 type Disposition int

@@ -3,9 +3,11 @@ package pysignal
 import "golang.org/x/sys/unix"
 
 // SigInfo is CPython's signal.struct_siginfo: what sigwaitinfo(2) and
-// sigtimedwait(2) report about the signal they took. Pid, UID, Status and
-// Band are read from the kernel's union whatever the signal, as CPython does;
-// which of them mean something depends on Signo and Code.
+// sigtimedwait(2) report about the signal they took, and what a
+// HandlerInfoFunc is told about the latest delivery of its signal. Pid, UID,
+// Status, Band, Value and FD are read from the kernel's union whatever the
+// signal, as CPython does; which of them mean something depends on Signo and
+// Code. Value and FD are beyond CPython's struct_siginfo.
 type SigInfo struct {
 	Signo  unix.Signal // si_signo
 	Code   int32       // si_code: 0 (SI_USER) for kill, raise, pthread_kill and tgkill, as glibc reports it
@@ -14,6 +16,8 @@ type SigInfo struct {
 	UID    uint32      // si_uid
 	Status int32       // si_status (SIGCHLD)
 	Band   int64       // si_band (SIGPOLL), sharing storage with Pid and UID
+	Value  int64       // si_value (sigqueue's value: sival_ptr, whose low 32 bits are sival_int), sharing storage with Status
+	FD     int32       // si_fd (SIGPOLL), sharing storage with Status
 }
 
 // WaitidResult is CPython's os.waitid_result: what waitid(2) reports about
@@ -39,4 +43,15 @@ const (
 	CLDTrapped   = 4 // a traced child stopped at a trap
 	CLDStopped   = 5 // a signal stopped it
 	CLDContinued = 6 // SIGCONT continued it
+)
+
+// Codes that SigInfo.Code takes (linux/include/uapi/asm-generic/siginfo.h).
+const (
+	SIUser    = 0    // SI_USER: kill(2), and (folded, as glibc reports them) tgkill, raise, pthread_kill
+	SIKernel  = 0x80 // SI_KERNEL: sent by the kernel
+	SIQueue   = -1   // SI_QUEUE: sigqueue(3)
+	SITimer   = -2   // SI_TIMER: a POSIX timer expired
+	SIMesgq   = -3   // SI_MESGQ: a POSIX message queue
+	SIAsyncio = -4   // SI_ASYNCIO: asynchronous I/O completed
+	SISigio   = -5   // SI_SIGIO: queued SIGIO
 )

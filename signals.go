@@ -82,6 +82,7 @@ func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 	if err := syncRuntime(sig, kind); err != nil {
 		return nil, err
 	}
+	infoSeen[sig].Store(Deliveries(sig)) // HandlerInfoFunc counts from here
 	handlers[sig].Store(&handlerBox{h})
 	hold(sig, kind)
 	return old, nil

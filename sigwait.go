@@ -41,6 +41,8 @@ func (r *rawSiginfo) decode() SigInfo {
 		UID:    binary.NativeEndian.Uint32(u[4:]),
 		Status: int32(binary.NativeEndian.Uint32(u[8:])),
 		Band:   int64(binary.NativeEndian.Uint64(u[0:])),
+		Value:  int64(binary.NativeEndian.Uint64(u[8:])),
+		FD:     int32(binary.NativeEndian.Uint32(u[8:])),
 	}
 }
 

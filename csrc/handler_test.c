@@ -61,6 +61,7 @@ static void reset(void)
 	for (int i = 0; i < PYSIG_NSIG; i++) {
 		__atomic_store_n(&pysig_deliveries[i], 0, __ATOMIC_SEQ_CST);
 	}
+	memset(pysig_info, 0, sizeof pysig_info);
 	__atomic_store_n(&pysig_pending, 0, __ATOMIC_SEQ_CST);
 	pysig_tripped_64 = 0;
 	pysig_wakeup_fd = -1;
@@ -410,6 +411,33 @@ static void test_error_queue(void)
 	close(p[1]);
 }
 
+/* 12. Who sent it: the record of the latest delivery, written before the
+ * trip, left alone by pysig_trip_signal. */
+static void test_siginfo(void)
+{
+	union sigval v = {.sival_ptr = (void *)0x5eed00000042ull};
+	uint64_t who = (uint64_t)(uint32_t)getpid() | (uint64_t)getuid() << 32;
+
+	reset();
+	CHECK(pysig_set(SIGUSR1, PYSIG_OURS) == 0 && pysig_disposition(SIGUSR1) == PYSIG_OURS,
+	      "installed with SA_SIGINFO, still recognised as ours");
+	sigqueue(getpid(), SIGUSR1, v); /* to this single-threaded process: this thread */
+	struct pysig_info *r = &pysig_info[SIGUSR1];
+	CHECK(r->seq == 2 && r->code == SI_QUEUE && r->err == 0, "sigqueue: one complete record, SI_QUEUE (seq %llu, code %d)",
+	      (unsigned long long)r->seq, r->code);
+	CHECK(r->word0 == who && r->word1 == 0x5eed00000042ull, "sigqueue: the sender's pid and uid, and the value");
+	CHECK(tripped(SIGUSR1) && pysig_deliveries[SIGUSR1] == 1, "sigqueue: tripped and counted");
+	raise(SIGUSR1);
+	CHECK(r->seq == 4 && r->code == SI_TKILL && r->word0 == who && r->word1 == 0,
+	      "raise: the latest overwrites it, with the kernel's SI_TKILL (Go folds it), no value");
+	pysig_trip_signal(SIGUSR1);
+	CHECK(r->seq == 4 && r->code == SI_TKILL, "pysig_trip_signal records nothing");
+	r->seq = 5; /* as if another thread were writing it */
+	raise(SIGUSR1);
+	CHECK(r->seq == 5 && pysig_deliveries[SIGUSR1] == 3, "a record being written is left to its writer; the delivery is counted");
+	pysig_restore(SIGUSR1);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* a crash still shows how far it got */
@@ -425,6 +453,7 @@ int main(void)
 	test_idle();
 	test_invalid();
 	test_epipe();
+	test_siginfo();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;
