@@ -22,6 +22,8 @@ enum {
 	pysig_siginfo_uid    = offsetof(siginfo_t, si_uid),
 	pysig_siginfo_status = offsetof(siginfo_t, si_status),
 	pysig_siginfo_band   = offsetof(siginfo_t, si_band),
+	pysig_siginfo_value  = offsetof(siginfo_t, si_value),
+	pysig_siginfo_fd     = offsetof(siginfo_t, si_fd),
 	pysig_timeval_usec   = offsetof(struct timeval, tv_usec),
 	pysig_kernel_sigset  = (_NSIG - 1 + 7) / 8,
 };
@@ -59,6 +61,10 @@ const (
 	_ = (lunion + 8) - uintptr(C.pysig_siginfo_status)
 	_ = uintptr(C.pysig_siginfo_band) - (lunion + 0)
 	_ = (lunion + 0) - uintptr(C.pysig_siginfo_band)
+	_ = uintptr(C.pysig_siginfo_value) - (lunion + 8)
+	_ = (lunion + 8) - uintptr(C.pysig_siginfo_value)
+	_ = uintptr(C.pysig_siginfo_fd) - (lunion + 8)
+	_ = (lunion + 8) - uintptr(C.pysig_siginfo_fd)
 
 	// The kernel's signal set: nsig-1 bits, which unix.Sigset_t must hold.
 	_ = uintptr(C.pysig_kernel_sigset) - nsig/8

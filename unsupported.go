@@ -21,6 +21,10 @@ type Wakeup struct {
 
 func CheckSignals() error { return unsupported("CheckSignals") }
 
+// The stubs of lastinfo.go.
+
+func LastSigInfo(sig unix.Signal) (info SigInfo, ok bool) { return SigInfo{}, false }
+
 // The stubs of mainthread.go.
 
 func MainThreadID() int { return -1 }
@@ -38,6 +42,12 @@ func Strsignal(sig unix.Signal) (string, error)     { return "", unsupported("St
 func ValidSignals() []unix.Signal                   { return nil }
 func SignalName(sig unix.Signal) string             { return "" }
 func SignalByName(name string) (unix.Signal, error) { return 0, unsupported("SignalByName") }
+
+// The stubs of ppoll.go.
+
+func Ppoll(fds []unix.PollFd, timeout time.Duration, mask []unix.Signal) (n int, err error) {
+	return 0, unsupported("Ppoll")
+}
 
 // The stubs of protect.go.
 

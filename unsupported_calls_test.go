@@ -11,6 +11,7 @@ var stubCalls = map[string]func() error{
 	"Sigpending":      func() error { _, err := Sigpending(); return err },
 	"Strsignal":       func() error { _, err := Strsignal(0); return err },
 	"SignalByName":    func() error { _, err := SignalByName(""); return err },
+	"Ppoll":           func() error { _, err := Ppoll(nil, 0, nil); return err },
 	"Protect":         func() error { return Protect(nil) },
 	"Release":         func() error { return Release(0) },
 	"PthreadKill":     func() error { return PthreadKill(0, 0) },
