@@ -323,7 +323,7 @@ int pysig_foreign(int sig)
 		return 0;
 	/* sa_handler and sa_sigaction share storage. */
 	if (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN ||
-	    cur.sa_handler == pysig_handler || cur.sa_handler == pysig_nudge)
+	    cur.sa_sigaction == pysig_handler || cur.sa_handler == pysig_nudge)
 		return 0;
 	/* The Go runtime installs one handler for every signal it handles,
 	 * SIGURG (goroutine preemption) among them. */

@@ -29,7 +29,8 @@ var commands = []command{
 	{"demo", `the short tour (what "make demo" runs)`, demoCmd},
 	{"race", `N trials of the naive PEP 475 loop and of the wakeup-fd loop with a
 signal sent at a random moment (or -inject PHASE): race hits, handler
-delays, histograms, -csv raw samples; -all maps every wrapper's window`, raceCmd},
+delays, histograms, -csv raw samples; -all maps every wrapper's window;
+-cures measures the three cures`, raceCmd},
 	{"bench", `pysignal against os/signal, CPython and a C floor, measured in one
 run: latency, throughput, idle cost, wrapper overhead (-json, -csv,
 -benchstat; -check exits 1 if a goal is missed)`, benchCmd},

@@ -52,6 +52,7 @@ func raceCmd(args []string) int {
 	fs.DurationVar(&c.peer, "peer", 10*time.Millisecond, "a blocked call is ended by the peer's write after this (with -all: 50ms unless set)")
 	fs.StringVar(&c.csv, "csv", "", "write the raw samples to this CSV file")
 	all := fs.Bool("all", false, "instead: explore every wrapper with sigtest, naive and through a Wakeup, as one table")
+	cures := fs.Bool("cures", false, "instead: the naive loop against the three cures (wakeup fd, ppoll's mask, signalfd): windows and cost per signal")
 	bound := fs.Duration("bound", sigtest.DefaultBound, "with -all: how late a handler may run")
 	verbose := fs.Bool("v", false, "with -all: each exploration's table too")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -59,6 +60,9 @@ func raceCmd(args []string) int {
 	}
 	if *all {
 		return raceAllCmd(fs, c.peer, *bound, *verbose)
+	}
+	if *cures {
+		return curesCmd(fs, c.peer, *bound, c.trials)
 	}
 	if c.trials < 1 || c.spread <= 0 || c.peer <= 0 || c.work < 0 {
 		return usageError(fs, "-n, -spread and -peer must be positive, -work not negative")
