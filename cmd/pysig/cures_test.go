@@ -12,12 +12,14 @@ import (
 
 // The table's claims: the naive loop is late exactly at its read's enter
 // point, and no cure is late at any point of a signal sent to the main
-// thread; a kill(2) of the process while the main thread waits reaches the
-// naive, wakeup and ppoll loops in time. Every signal of the cost run is
-// handled. (signalfd's kill column is not asserted: whether the signalfd or
-// another thread takes a process-directed signal first is a race, which is
-// the point.) A claim that fails is measured once more before the test
-// fails: a window gives the same result every time, a busy machine does not.
+// thread; a kill(2) of the process never fails to end the wakeup loop's
+// wait. Every signal of the cost run is handled within a second, except
+// that the naive loop may lose one to its window. (The other loops' kill
+// column is not asserted: naive and ppoll miss a kill that lands outside
+// the wait, which a busy machine makes likely, and whether the signalfd or
+// another thread takes it first is a race, which is the point.) A claim
+// that fails is measured once more before the test fails: a window gives
+// the same result every time, a busy machine does not.
 func TestCuresTable(t *testing.T) {
 	cfg := curesConfig{peer: 100 * time.Millisecond, bound: 40 * time.Millisecond, kills: 2, signals: 20}
 	rows, err := runCures(cfg)
@@ -55,11 +57,16 @@ func cureClaim(r cureRow) string {
 	} else if len(late) != 0 {
 		return fmt.Sprintf("late at %v, want none", late)
 	}
-	if r.c.name != "signalfd" && r.killLate != 0 {
-		return fmt.Sprintf("%d of %d kills late, want none", r.killLate, r.killTrials)
+	if r.c.name == "wakeup" && r.killLate != 0 {
+		return fmt.Sprintf("%d of %d kills handled only after the wait, want none", r.killLate, r.killTrials)
 	}
-	if r.lost != 0 || len(r.cost) != 20 {
-		return fmt.Sprintf("cost run: %d lost, %d measured, want 0 and 20", r.lost, len(r.cost))
+	measured := 0
+	for _, rd := range r.cost {
+		measured += len(rd)
+	}
+	// The naive loop may lose a signal of the cost run to its window.
+	if (r.lost != 0 && r.c.name != "naive") || measured+r.lost != 20 {
+		return fmt.Sprintf("cost run: %d lost, %d measured, want 0 and 20", r.lost, measured)
 	}
 	return ""
 }
