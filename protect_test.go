@@ -3,7 +3,11 @@
 package pysignal
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +110,35 @@ func TestProtectPanicReraisesWhatWasHeld(t *testing.T) {
 	}))
 	if recovered != "boom" || !errors.Is(after, ErrKeyboardInterrupt) || again != nil {
 		t.Errorf("recovered %v, the check after %v, then %v; want boom, KeyboardInterrupt once", recovered, after, again)
+	}
+}
+
+func init() {
+	// Under MainContext, fn's goroutine protects a Sleep: Ctrl-C during it
+	// does not cut it short; Protect returns KeyboardInterrupt after it, and
+	// the program then dies by it.
+	mainThreadChildren["mc-protect"] = mc2(func(ctx context.Context) error {
+		go readyWhenFnBlocksIn("hrtimer_nanosleep")
+		err := Protect(func() error {
+			if err := Sleep(300 * time.Millisecond); err != nil {
+				return fmt.Errorf("inside: %w", err)
+			}
+			fmt.Println("slept")
+			return nil
+		})
+		fmt.Println("protect:", err)
+		return err
+	})
+}
+
+func TestProtectUnderMainContext(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
+	var said []string
+	got := finish(t, childCommand("PYSIGNAL_TEST_CHILD=mc-protect"), func(line string, p *os.Process, stdin *os.File) error {
+		said = append(said, line)
+		return sigintWhenReady(line, p, stdin)
+	})
+	if got.String() != "killed by signal 2" || strings.Join(said, "|") != "ready|slept|protect: KeyboardInterrupt" || got.stderr != "KeyboardInterrupt\n" {
+		t.Errorf("child said %q, ended with %v, stderr %q; want ready, slept, protect: KeyboardInterrupt, then killed by signal 2", said, got, got.stderr)
 	}
 }
