@@ -168,29 +168,26 @@ func ttyPython(t *testing.T) string {
 	return py
 }
 
-// pythonEnv is the environment for a Python twin: this process's without
-// PYTHONUNBUFFERED, so that sys.stdout buffers as it does by default (a
-// line at a time on a terminal, by blocks into a pipe).
-func pythonEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PYTHONUNBUFFERED=") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
+// pythonTwin runs a twin with -E: PYTHONUNBUFFERED and the like in the
+// environment are ignored, so that sys.stdout buffers as it does by default
+// (a line at a time on a terminal, by blocks into a pipe).
+func pythonTwin(py, script string) *exec.Cmd { return exec.Command(py, "-E", "-c", script) }
 
 func init() {
 	// The grep-like filter: prints the lines of standard input that
 	// contain "apple", each at once on a terminal (as Python's stdout is
 	// line-buffered there), block-buffered into a pipe; what is buffered
-	// when it ends is flushed, as Python flushes sys.stdout at exit.
+	// when it ends is flushed, as Python flushes sys.stdout at exit, and a
+	// failed flush is an error.
 	mainThreadChildren["tty-grep"] = func() {
-		MainContext(func(ctx context.Context) error {
+		MainContext(func(ctx context.Context) (err error) {
 			w := bufio.NewWriter(fdWriter(1))
-			defer w.Flush()
-			_, err := unix.IoctlGetTermios(1, unix.TCGETS)
+			defer func() { // the flush's error is fn's if fn has none
+				if ferr := w.Flush(); err == nil {
+					err = ferr
+				}
+			}()
+			_, err = unix.IoctlGetTermios(1, unix.TCGETS)
 			interactive := err == nil
 			sc := bufio.NewScanner(fdReader(0))
 			for sc.Scan() {
@@ -335,9 +332,7 @@ func TestMainContextOnATerminal(t *testing.T) {
 			matched := 0
 			for i := 0; i < runs; i++ {
 				goSide := runOnTTY(t, childCommand("PYSIGNAL_TEST_CHILD="+c.child), c.stdoutPipe, c.drive)
-				pyCmd := exec.Command(py, "-c", c.python)
-				pyCmd.Env = pythonEnv()
-				pySide := runOnTTY(t, pyCmd, c.stdoutPipe, c.drive)
+				pySide := runOnTTY(t, pythonTwin(py, c.python), c.stdoutPipe, c.drive)
 				ok := true
 				if got := goSide.String(); got != c.want {
 					t.Errorf("run %d: Go: %s, stderr %q; want %s", i+1, got, goSide.end.stderr, c.want)
