@@ -324,7 +324,7 @@ func TestMainContextOnATerminal(t *testing.T) {
 		{"ctx.Done() ^C", "tty-ctx-wait", ttyCtxWait, false,
 			ttyDriver{"ready": "^C"}, "ready|stopping; " + killed, ""},
 		{"os.Stdin read ^C (untaken)", "raise-untaken", ttyUntaken, false,
-			ttyDriver{"ready": "^C"}, "ready; " + killed, "nothing took KeyboardInterrupt for 500ms"},
+			ttyDriver{"ready": "^C"}, "ready; " + killed, "pysignal.MainContext: nothing took KeyboardInterrupt"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
