@@ -239,6 +239,21 @@ func transcript(t *testing.T, run func(onLine func(string, *os.Process, *os.File
 	return lines, end
 }
 
+// replPython is the REPL program's Python twin.
+const replPython = `
+import os, time
+while True:
+    print("prompt", flush=True)
+    line = os.read(0, 256).decode().rstrip("\n")
+    if not line:
+        break
+    try:
+        print("sleeping", flush=True)
+        time.sleep(60)
+    except KeyboardInterrupt:
+        print("^C", flush=True)
+`
+
 // TestMainContextRaisesOnceInFn runs each program and its Python twin
 // under the same driver and compares what they printed, how they ended
 // and the last line of standard error.
@@ -270,32 +285,8 @@ while True:
         break
     print("got " + data.decode().rstrip("\n"), flush=True)
 `, driver{"timeout": "hello", "got hello": "EOF"}, "timeout|got hello|eof; exit status 0"},
-		{"raise-repl", `
-import os, time
-while True:
-    print("prompt", flush=True)
-    line = os.read(0, 256).decode().rstrip("\n")
-    if not line:
-        break
-    try:
-        print("sleeping", flush=True)
-        time.sleep(60)
-    except KeyboardInterrupt:
-        print("^C", flush=True)
-`, driver{"prompt#1": "sleep", "sleeping": "INT", "prompt#2": "INT"}, "prompt|sleeping|^C|prompt; killed by signal 2"},
-		{"raise-repl", `
-import os, time
-while True:
-    print("prompt", flush=True)
-    line = os.read(0, 256).decode().rstrip("\n")
-    if not line:
-        break
-    try:
-        print("sleeping", flush=True)
-        time.sleep(60)
-    except KeyboardInterrupt:
-        print("^C", flush=True)
-`, driver{"prompt#1": "sleep", "sleeping": "INT", "prompt#2": "EOF"}, "prompt|sleeping|^C|prompt; exit status 0"},
+		{"raise-repl", replPython, driver{"prompt#1": "sleep", "sleeping": "INT", "prompt#2": "INT"}, "prompt|sleeping|^C|prompt; killed by signal 2"},
+		{"raise-repl", replPython, driver{"prompt#1": "sleep", "sleeping": "INT", "prompt#2": "EOF"}, "prompt|sleeping|^C|prompt; exit status 0"},
 		{"raise-flush", `
 import os
 out = open(1, "w", buffering=8192, closefd=False)
