@@ -164,8 +164,11 @@ static void nudge_main(int sig)
 {
 	int nudge = LOAD(&pysig_nudge_sig);
 	if (nudge > 0 && !(LOAD(&restart_mask) >> (sig - 1) & 1) && gettid() != main_tid &&
-	    __atomic_exchange_n(&nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0)
-		(void)tgkill(process_id, main_tid, nudge);
+	    __atomic_exchange_n(&nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    tgkill(process_id, main_tid, nudge) != 0)
+		STORE(&nudge_in_flight, 0); /* not sent (EAGAIN: the queue of
+					      * real-time signals is full): a
+					      * later trip must try again */
 }
 
 void pysig_nudge(int sig)

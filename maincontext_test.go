@@ -65,6 +65,37 @@ func init() {
 		Call(func() { _, err = Read(0, make([]byte, 1)) })
 		return err
 	})
+	// As above, after a nudge the kernel refused: with RLIMIT_SIGPENDING 0
+	// a SIGUSR1 handled on another thread cannot queue its SIGRTMAX; with
+	// the limit back, the SIGINT that follows must still get through.
+	mainThreadChildren["mc-nudge-after-refused-nudge"] = mc(func(ctx context.Context) error {
+		var err error
+		Call(func() { _, err = Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return nil })) })
+		if err != nil {
+			return err
+		}
+		go func() {
+			if waitBlockedIn(MainThreadID(), "pipe_read") != nil {
+				return
+			}
+			runtime.LockOSThread()
+			var old unix.Rlimit
+			if err := unix.Getrlimit(unix.RLIMIT_SIGPENDING, &old); err != nil {
+				fmt.Println(err)
+				return
+			}
+			unix.Setrlimit(unix.RLIMIT_SIGPENDING, &unix.Rlimit{Cur: 0, Max: old.Max})
+			unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGUSR1)
+			unix.Setrlimit(unix.RLIMIT_SIGPENDING, &old)
+			unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGINT)
+			time.Sleep(5 * time.Second)
+			fmt.Fprintln(os.Stderr, "the main thread's read was not interrupted")
+			os.Exit(3)
+		}()
+		var err2 error
+		Call(func() { _, err2 = Read(0, make([]byte, 1)) })
+		return err2
+	})
 	mainThreadChildren["mc-nil"] = mc(func(ctx context.Context) error { return nil })
 	mainThreadChildren["mc-exit-3"] = mc(func(ctx context.Context) error { return ExitCode(3) })
 	mainThreadChildren["mc-sigterm-exit-143"] = mc(func(ctx context.Context) error {
@@ -347,6 +378,17 @@ func TestMainContextSecondInterruptExits(t *testing.T) {
 func TestMainContextInterruptsTheMainThreadForASignalElsewhere(t *testing.T) {
 	skipUnderQEMU(t, noSIGRTMAX)
 	got := runChildToEnd(t, "mc-read-on-main-signal-elsewhere")
+	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
+		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
+	}
+}
+
+// A nudge the kernel refuses (its queue of real-time signals full) does
+// not stop later ones: the next signal handled elsewhere still interrupts
+// the main thread.
+func TestMainContextNudgesAgainAfterARefusedNudge(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
+	got := runChildToEnd(t, "mc-nudge-after-refused-nudge")
 	if got.String() != "killed by signal 2" || got.lastLine() != "KeyboardInterrupt" {
 		t.Errorf("child ended with %v, stderr %q; want killed by signal 2 after KeyboardInterrupt", got, got.stderr)
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,8 +148,8 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 	}()
 	// If the read were not interrupted, say so and stop, rather than hang.
 	watchdog := time.AfterFunc(wait+10*time.Second, func() {
-		fmt.Fprintf(os.Stderr, "pysig demo: read(2) still blocked 10 s after SIGINT was due (C handler runs: %d): a bug, please report it\n",
-			pysignal.Deliveries(unix.SIGINT))
+		fmt.Fprintf(os.Stderr, "pysig demo: read(2) still blocked 10 s after SIGINT was due (C handler runs: %d; main thread: %s): a bug, please report it\n",
+			pysignal.Deliveries(unix.SIGINT), threadState(mainTID))
 		os.Exit(1)
 	})
 	defer watchdog.Stop()
@@ -167,9 +168,35 @@ func demoKeyboardInterrupt(wait time.Duration) error {
 
 // blockedInRead reports whether thread tid sleeps in a pipe read (or, where
 // /proc cannot say, assumes it does).
+//
+// /proc/<tid>/syscall names the system call a sleeping thread is in
+// ("running" while it runs); wchan, where the kernel has it, names the
+// function it sleeps in.
 func blockedInRead(tid int) bool {
-	wchan, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/wchan", tid))
+	task := fmt.Sprintf("/proc/self/task/%d/", tid)
+	if sc, err := os.ReadFile(task + "syscall"); err == nil {
+		if f := strings.Fields(string(sc)); len(f) == 0 || f[0] != strconv.Itoa(unix.SYS_READ) {
+			return false
+		}
+	}
+	wchan, err := os.ReadFile(task + "wchan")
 	return err != nil || strings.Contains(string(wchan), "pipe_read")
+}
+
+// threadState is what /proc says of thread tid: its system call, where it
+// sleeps, and its signal masks (pending, blocked), for a report.
+func threadState(tid int) string {
+	task := fmt.Sprintf("/proc/self/task/%d/", tid)
+	sc, _ := os.ReadFile(task + "syscall")
+	wchan, _ := os.ReadFile(task + "wchan")
+	status, _ := os.ReadFile(task + "status")
+	var sig []string
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "SigPnd") || strings.HasPrefix(line, "ShdPnd") || strings.HasPrefix(line, "SigBlk") {
+			sig = append(sig, strings.Join(strings.Fields(line), " "))
+		}
+	}
+	return fmt.Sprintf("syscall %q, wchan %q, %s", strings.TrimSpace(string(sc)), wchan, strings.Join(sig, ", "))
 }
 
 // demoPendingTogether: three signals raised while blocked, unblocked at once.
