@@ -18,6 +18,7 @@ package pysignal
 import "C"
 
 import (
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -49,6 +50,8 @@ var (
 	cIdleFD        = (*int32)(unsafe.Pointer(&C.pysig_idle_fd))
 	cIdleWaiting   = (*int32)(unsafe.Pointer(&C.pysig_idle_waiting))
 	cNudgeSig      = (*int32)(unsafe.Pointer(&C.pysig_nudge_sig))
+	cMainCallTID   = (*int32)(unsafe.Pointer(&C.pysig_main_call_tid))
+	cNudgeInFlight = (*int32)(unsafe.Pointer(&C.pysig_nudge_in_flight))
 )
 
 func init() {
@@ -138,28 +141,34 @@ func setNudgeHandler(sig unix.Signal) error {
 // tripSignal is CPython's trip_signal without a real signal.
 func tripSignal(sig unix.Signal) { C.pysig_trip_signal(C.int(sig)) }
 
-// raise sends sig to the calling thread. On the main thread, where the
-// main goroutine is locked, it is one raw tgkill(2): no cgo call and no
-// entersyscall, so the C handler runs as the system call returns and nothing
-// else is on the path. Elsewhere it is a single cgo call, so the goroutine
-// cannot move to another thread between naming the thread and signalling it.
+// raise sends sig to the calling thread, whose C handler runs before it
+// returns. On the main goroutine while Main serves (locked to pinnedTID) it
+// is one raw tgkill(2): no cgo call and no entersyscall, so the C handler
+// runs as the system call returns and nothing else is on the path.
+// Elsewhere it is a single cgo call on a locked goroutine, so that the
+// goroutine cannot move to another thread between naming the thread and
+// signalling it.
 func raise(sig unix.Signal) error {
-	if onMainThread() {
-		// The main thread's id is the process id.
+	if tid := pinnedTID.Load(); tid != 0 && onMainThread() {
 		// syscall.RawSyscall6 itself: x/sys's RawSyscall adds two hops.
-		if _, _, e := syscall.RawSyscall6(unix.SYS_TGKILL, uintptr(mainTID), uintptr(mainTID), uintptr(sig), 0, 0, 0); e != 0 {
+		if _, _, e := syscall.RawSyscall6(unix.SYS_TGKILL, uintptr(processID), uintptr(tid), uintptr(sig), 0, 0, 0); e != 0 {
 			return &Error{"tgkill", sig, e}
 		}
 		return nil
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	return errnoErr("tgkill", sig, C.pysig_raise(C.int(sig)))
 }
 
-// recordMainThread makes the calling thread the main thread.
-func recordMainThread() int {
-	C.pysig_set_main_thread()
-	recordMainTP()
-	return int(C.pysig_gettid())
+// processID is the process id, recorded at start-up.
+var processID int
+
+// recordProcess records the process id for raise and, in the C core, the
+// ids a nudge carries.
+func recordProcess() {
+	C.pysig_set_process()
+	processID = unix.Getpid()
 }
 
 // pendingMore is PYSIG_PENDING_MORE: bit 0 of the pending word, for signal

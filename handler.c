@@ -4,12 +4,13 @@
  * Three sections:
  *   1. Signal context: pysig_handler and what it calls.  Only atomics and
  *      async-signal-safe system calls are used here: write(2) and send(2)
- *      for the wakeup fd, gettid(2) and tgkill(2) to nudge the main thread;
+ *      for the wakeup fd, gettid(2) and rt_tgsigqueueinfo(2) (through
+ *      syscall(2)) to nudge the thread the main goroutine blocks on;
  *      `make asyncsafe` checks the object file against an allowlist, so a
  *      stray library call in this section fails the build.
  *   2. Installation: sigaction wrappers called from Go through cgo, never
  *      from a signal handler.
- *   3. Threads: the main thread's id, recorded once, and RaiseSignal's
+ *   3. Threads: the process id, recorded once, and RaiseSignal's
  *      tgkill(2) to the calling thread; called from Go, never from a
  *      signal handler.
  */
@@ -39,11 +40,12 @@ int32_t pysig_wakeup_dropped_errno;
 int32_t pysig_idle_fd = -1;
 int32_t pysig_idle_waiting;
 int32_t pysig_nudge_sig;
+int32_t pysig_main_call_tid;
 
-/* Section 3's thread ids, read by the handler (set once, before any
+/* Section 3's process ids, read by the handler (set once, before any
  * handler is installed). */
-static int main_tid;
 static int process_id;
+static int process_uid;
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
@@ -145,10 +147,12 @@ static void notify(int sig)
 	}
 }
 
-/* 1 while a nudge sent to the main thread has not yet been handled there:
- * the nudge is a real-time signal, which the kernel queues, so without it a
- * storm handled on other threads would queue one per signal. */
-static int32_t nudge_in_flight;
+/* 1 while a nudge sent by nudge_main has not yet been delivered: the nudge
+ * is a real-time signal, which the kernel queues, so without it a storm
+ * handled on other threads would queue one per signal.  Go clears it too as
+ * the main goroutine enters a wrapped call, so that a nudge lost with its
+ * thread cannot stop the next ones. */
+int32_t pysig_nudge_in_flight;
 
 /* Bit sig - 1 is set while sig's handler has SA_RESTART
  * (pysig_siginterrupt(sig, 0)): a signal the program asked to restart
@@ -156,27 +160,51 @@ static int32_t nudge_in_flight;
  * since the nudge's own handler has no SA_RESTART. */
 static uint64_t restart_mask;
 
-/* MainContext: a signal taken by another thread interrupts the main
- * thread too (see pysig_nudge_sig).  The main thread's check after EINTR
- * comes after pysig_nudge cleared nudge_in_flight, so a trip that found a
- * nudge in flight and sent none is seen by that check. */
+/* Sends the nudge signal to thread tid, marked as a nudge (see
+ * is_nudge): SI_QUEUE from this process with PYSIG_NUDGE_MAGIC as its value.
+ * glibc has no wrapper for rt_tgsigqueueinfo(2). */
+static long send_nudge(int tid, int nudge)
+{
+	siginfo_t si;
+	__builtin_memset(&si, 0, sizeof si);
+	si.si_signo = nudge;
+	si.si_code = SI_QUEUE;
+	si.si_pid = process_id;
+	si.si_uid = process_uid;
+	si.si_value.sival_int = PYSIG_NUDGE_MAGIC;
+	return syscall(SYS_rt_tgsigqueueinfo, process_id, tid, nudge, &si);
+}
+
+/* A signal taken by another thread interrupts the main goroutine's wrapped
+ * call too (see pysig_nudge_sig and pysig_main_call_tid).  The check after
+ * EINTR comes after the nudge's delivery cleared nudge_in_flight, so a trip
+ * that found a nudge in flight and sent none is seen by that check. */
 static void nudge_main(int sig)
 {
 	int nudge = LOAD(&pysig_nudge_sig);
-	if (nudge > 0 && !(LOAD(&restart_mask) >> (sig - 1) & 1) && gettid() != main_tid &&
-	    __atomic_exchange_n(&nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0 &&
-	    tgkill(process_id, main_tid, nudge) != 0)
-		STORE(&nudge_in_flight, 0); /* not sent (EAGAIN: the queue of
+	int tid = LOAD(&pysig_main_call_tid);
+	if (nudge > 0 && tid > 0 && !(LOAD(&restart_mask) >> (sig - 1) & 1) && gettid() != tid &&
+	    __atomic_exchange_n(&pysig_nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    send_nudge(tid, nudge) != 0)
+		STORE(&pysig_nudge_in_flight, 0); /* not sent (EAGAIN: the queue of
 					      * real-time signals is full): a
 					      * later trip must try again */
+}
+
+/* A delivery of the nudge signal that nudge_main sent, rather than one a
+ * program or another process sent. */
+static int is_nudge(int sig, const siginfo_t *si)
+{
+	return si != NULL && sig == LOAD(&pysig_nudge_sig) && si->si_code == SI_QUEUE &&
+	       si->si_pid == process_id && si->si_value.sival_int == PYSIG_NUDGE_MAGIC;
 }
 
 void pysig_nudge(int sig)
 {
 	(void)sig;
-	if (gettid() == main_tid)
-		STORE(&nudge_in_flight, 0);
+	STORE(&pysig_nudge_in_flight, 0);
 }
+
 
 /* Copies si into sig's record (see handler.h): claim
  * the record (seq even to odd), write, publish (seq + 2).  A record another
@@ -210,7 +238,11 @@ void pysig_handler(int sig, siginfo_t *si, void *context)
 {
 	(void)context;
 	int saved_errno = errno;
-	if (sig > 0 && sig < PYSIG_NSIG) {
+	if (is_nudge(sig, si)) {
+		/* The program handles the nudge signal itself (Signal(SIGRTMAX,
+		 * h)): a nudge is not a delivery; its effect is the EINTR. */
+		STORE(&pysig_nudge_in_flight, 0);
+	} else if (sig > 0 && sig < PYSIG_NSIG) {
 		if (si != NULL)
 			record(sig, si);
 		trip(sig);
@@ -284,7 +316,7 @@ int pysig_set(int sig, int kind)
 
 int pysig_set_nudge(int sig)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	if (!valid(sig))
 		return EINVAL;
@@ -292,8 +324,12 @@ int pysig_set_nudge(int sig)
 	sa.sa_handler = pysig_nudge;
 	sigfillset(&sa.sa_mask);
 	sa.sa_flags = SA_ONSTACK;
-	if (sigaction(sig, &sa, NULL) != 0)
+	if (sigaction(sig, &sa, &old) != 0)
 		return errno;
+	if (!have_saved[sig]) { /* what Release gives back */
+		saved[sig] = old;
+		have_saved[sig] = 1;
+	}
 	return 0;
 }
 
@@ -400,15 +436,10 @@ int pysig_gettid(void)
 	return thread_tid;
 }
 
-void pysig_set_main_thread(void)
+void pysig_set_process(void)
 {
-	main_tid = pysig_gettid();
 	process_id = getpid();
-}
-
-int pysig_on_main_thread(void)
-{
-	return pysig_gettid() == main_tid;
+	process_uid = (int)getuid();
 }
 
 int pysig_raise(int sig)

@@ -109,16 +109,22 @@ extern int32_t pysig_wakeup_dropped_errno; /* the last one dropped */
 extern int32_t pysig_idle_fd;
 extern int32_t pysig_idle_waiting;
 
-/* Interrupting the main thread for pysignal.MainContext: while
- * pysig_nudge_sig is a signal number (0: off), the handler running on any
- * other thread also sends that signal to the main thread, so a blocking call
- * there fails with EINTR and the handler runs promptly, wherever the kernel
- * delivered the signal, unless the signal's handler restarts calls
+/* Interrupting the main goroutine's wrapped call: while pysig_nudge_sig is
+ * a signal number (0: off) and pysig_main_call_tid names the thread the main
+ * goroutine is in a wrapped call on (0: none), the handler running on any
+ * other thread also sends the nudge signal to that thread, so the call fails
+ * with EINTR and the handler runs promptly, wherever the kernel delivered
+ * the signal, unless the signal's handler restarts calls
  * (pysig_siginterrupt(sig, 0): the program asked for no EINTR).  The nudge
- * signal's own handler is pysig_nudge,
- * whose only effect is EINTR; at most one nudge to the main thread is in
- * flight at a time. */
+ * is marked (SI_QUEUE, this process, PYSIG_NUDGE_MAGIC): pysig_nudge, the
+ * nudge signal's own handler, does nothing but end the call, and
+ * pysig_handler, if the program handles the nudge signal itself, drops a
+ * marked delivery.  At most one nudge is in flight at a time
+ * (pysig_nudge_in_flight, cleared by its delivery). */
+#define PYSIG_NUDGE_MAGIC 0x70797367 /* "pysg" */
 extern int32_t pysig_nudge_sig;
+extern int32_t pysig_main_call_tid;
+extern int32_t pysig_nudge_in_flight;
 
 /* The handler installed for every owned signal (SA_SIGINFO). */
 void pysig_handler(int sig, siginfo_t *si, void *context);
@@ -127,8 +133,8 @@ void pysig_handler(int sig, siginfo_t *si, void *context);
  * and writes the wakeup byte, but does not count a delivery. */
 void pysig_trip_signal(int sig);
 
-/* The nudge signal's handler: its only effect is EINTR (on the main thread
- * it also notes that the nudge in flight has arrived). */
+/* The nudge signal's handler: its only effect is EINTR (and noting that
+ * the nudge in flight has arrived). */
 void pysig_nudge(int sig);
 
 /* Dispositions as seen by pysig_disposition. */
@@ -178,9 +184,8 @@ int pysig_saved(int sig);
  * gettid system call per thread, ever). */
 int pysig_gettid(void);
 
-/* The main thread's id, recorded by pysig_set_main_thread at start-up. */
-void pysig_set_main_thread(void);
-int pysig_on_main_thread(void);
+/* Records the process id and user id the nudge carries (at start-up). */
+void pysig_set_process(void);
 
 /* raise(3) as one tgkill to the calling thread.  glibc's raise blocks every
  * signal around its tgkill (three system calls); pysignal needs no such

@@ -45,6 +45,7 @@ const interruptSignal = unix.Signal(64)
 type interrupter struct {
 	owned     atomic.Bool           // MainContext runs: wrapped calls register
 	unblock   atomic.Bool           // interruptSignal was blocked at start
+	nudge     atomic.Int32          // nudgeUntried, nudgeOn or nudgeOff
 	fnG       atomic.Uintptr        // fn's goroutine (gptr.Get)
 	raised    atomic.Pointer[error] // raised in fn's goroutine, not yet taken
 	cancelled atomic.Pointer[error] // ctx's cause, for the other goroutines
@@ -60,33 +61,77 @@ type inCall struct {
 	fn  bool // the call is fn's goroutine's
 }
 
-// own installs interruptSignal's handler and starts registering wrapped
-// calls; fn's goroutine names itself with isNowFn.
-//
-// A process started with interruptSignal blocked (by a parent using
-// signalfd, say) passes the mask to every thread the runtime makes, and
-// the signal would stay pending forever: then the main thread unblocks it
-// now, and each wrapped call unblocks it on its own thread (one more system
-// call per call, only in that case).
+// The nudge (handler.h): a signal handled on another thread sends
+// interruptSignal to the thread the main goroutine is in a wrapped call on.
+// The package takes interruptSignal for it the first time it needs it (the
+// first Signal that sets a Handler, Main, MainContext), if the Go runtime's
+// handler is still there: the runtime does nothing with a SIGRTMAX nobody
+// asked for, and os/signal.Notify for it leaves no trace the package could
+// see (docs/design.md, difference 15). If the program handles SIGRTMAX
+// itself with Signal, the nudges go on, marked, and its C handler drops
+// them. If the program sets SIGRTMAX to Default or Ignore, or Releases it,
+// the nudge is off for good (MainContext aside): a signal handled on
+// another thread then interrupts the main goroutine's call only where the
+// kernel also chose its thread.
+const (
+	nudgeUntried = iota
+	nudgeOn
+	nudgeOff
+)
+
+// takeNudge turns the nudge on if it was never tried; see above.
+func (in *interrupter) takeNudge() {
+	if in.nudge.Load() != nudgeUntried {
+		return
+	}
+	if loadHandler(interruptSignal) == nil {
+		if d, err := disposition(interruptSignal); err != nil || d != dispOther ||
+			foreignHandler(interruptSignal) || setNudgeHandler(interruptSignal) != nil {
+			in.nudge.Store(nudgeOff)
+			return
+		}
+	}
+	in.nudgeOn()
+}
+
+// nudgeOn starts the nudge. A process started with interruptSignal blocked
+// (by a parent using signalfd, say) passes the mask to every thread the
+// runtime makes, and the nudge would stay pending forever: then the calling
+// thread unblocks it now, and each wrapped call unblocks it on its own
+// thread (one more system call per call, only in that case).
+func (in *interrupter) nudgeOn() {
+	var old unix.Sigset_t
+	if unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), &old) == nil &&
+		old.Val[(interruptSignal-1)/64]>>((interruptSignal-1)%64)&1 != 0 {
+		in.unblock.Store(true)
+	}
+	in.nudge.Store(nudgeOn)
+	atomic.StoreInt32(cNudgeSig, int32(interruptSignal))
+}
+
+// nudgeOff stops the nudge for good: the program set interruptSignal to
+// Default or Ignore, or released it.
+func (in *interrupter) nudgeOff() {
+	atomic.StoreInt32(cNudgeSig, 0)
+	in.nudge.Store(nudgeOff)
+}
+
+// own installs interruptSignal's handler for MainContext, turns the nudge
+// on and starts registering wrapped calls; fn's goroutine names itself
+// with isNowFn.
 func (in *interrupter) own() error {
 	if err := setNudgeHandler(interruptSignal); err != nil {
 		return err
 	}
-	var old unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), &old); err != nil {
-		return err
-	}
-	in.unblock.Store(old.Val[(interruptSignal-1)/64]>>((interruptSignal-1)%64)&1 != 0)
+	in.nudgeOn()
 	in.owned.Store(true)
-	atomic.StoreInt32(cNudgeSig, int32(interruptSignal))
 	return nil
 }
 
 // reset forgets MainContext: wrapped calls go back to their plain path and
-// Signal may take SIGRTMAX again. Called on every way out of MainContext
-// that returns (a panic).
+// Signal may take SIGRTMAX again (the nudge stays on until it does).
+// Called on every way out of MainContext that returns (a panic).
 func (in *interrupter) reset() {
-	atomic.StoreInt32(cNudgeSig, 0)
 	in.owned.Store(false)
 	in.fnG.Store(0)
 	in.raised.Store(nil)
@@ -118,12 +163,11 @@ func (in *interrupter) enter(hook *TraceHook, name string, call func() (int, err
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), nil)
 	}
 	fn := in.isFn()
-	if tid := unix.Gettid(); tid != mainTID {
-		in.mu.Lock()
-		in.calls = append(in.calls, inCall{tid, fn})
-		in.mu.Unlock()
-		defer in.leave(tid)
-	}
+	tid := unix.Gettid()
+	in.mu.Lock()
+	in.calls = append(in.calls, inCall{tid, fn})
+	in.mu.Unlock()
+	defer in.leave(tid)
 	if err := in.causeFor(fn); err != nil {
 		return -1, err
 	}

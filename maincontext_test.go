@@ -125,25 +125,38 @@ func init() {
 		select {}
 	})
 	mainThreadChildren["mc-many"] = mc(manyBlockedCalls)
-	// 1000 signals handled on another thread while the main thread blocks
-	// SIGRTMAX: how many nudges are queued for it? The kernel queues every
-	// real-time signal, so without a bound there would be 1000.
+	// 1000 signals handled on another thread while the main goroutine sits
+	// in a wrapped read on a thread that blocks SIGRTMAX: how many nudges
+	// are queued for it? The kernel queues every real-time signal, so
+	// without a bound there would be 1000.
 	mainThreadChildren["mc-nudges-bounded"] = mc(func(ctx context.Context) error {
 		var err error
-		Call(func() {
-			if _, err = Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return nil })); err == nil {
-				err = unix.PthreadSigmask(unix.SIG_BLOCK, sigset(interruptSignal), nil)
-			}
-		})
-		if err != nil {
-			return err
-		}
-		runtime.LockOSThread()
-		for i := 0; i < 1000; i++ {
-			unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGUSR1)
-		}
 		queued := 0
 		Call(func() {
+			if _, err = Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return nil })); err != nil {
+				return
+			}
+			var p [2]int
+			if err = unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+				return
+			}
+			defer unix.Close(p[0])
+			defer unix.Close(p[1])
+			if err = unix.PthreadSigmask(unix.SIG_BLOCK, sigset(interruptSignal), nil); err != nil {
+				return
+			}
+			defer unix.PthreadSigmask(unix.SIG_UNBLOCK, sigset(interruptSignal), nil)
+			go func() {
+				runtime.LockOSThread()
+				waitBlockedIn(MainThreadID(), "pipe_read")
+				for i := 0; i < 1000; i++ {
+					unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGUSR1)
+				}
+				unix.Write(p[1], []byte{1})
+			}()
+			if _, err = Read(p[0], make([]byte, 1)); err != nil {
+				return
+			}
 			for {
 				var info rawSiginfo
 				if _, err := sigtimedwait(sigset(interruptSignal), &info, &unix.Timespec{}); err != nil {
@@ -152,6 +165,9 @@ func init() {
 				queued++
 			}
 		})
+		if err != nil {
+			return err
+		}
 		fmt.Println("queued nudges:", queued)
 		return nil
 	})
@@ -424,8 +440,8 @@ func TestMainContextReservesSIGRTMAX(t *testing.T) {
 	}
 }
 
-// The C handler keeps at most one nudge in flight to the main thread, however
-// many signals other threads take.
+// The C handler keeps at most one nudge in flight to the main goroutine's
+// thread, however many signals other threads take.
 func TestMainContextBoundsTheNudges(t *testing.T) {
 	skipUnderQEMU(t, noSIGRTMAX)
 	var said []string

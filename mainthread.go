@@ -6,28 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
-
-// mainTID is the thread id of the main thread: the process's first thread,
-// where package initialisation runs. CPython's "main thread" rule refers to
-// it.
-var mainTID int
-
-func init() {
-	// Locked during init, the main goroutine stays locked to this thread
-	// into main.main: no other goroutine ever runs here.
-	runtime.LockOSThread()
-	mainTID = recordMainThread()
-}
-
-// MainThreadID returns the kernel thread id of the main thread (equal to the
-// process id): CPython's threading.main_thread().native_id.
-func MainThreadID() int { return mainTID }
 
 // The main-thread executor: a queue of calls, and an eventfd the main thread
 // sleeps on while the queue is empty. The C handler adds to the same eventfd
@@ -124,6 +107,8 @@ func hookInstalled() bool { return unraisableHook.Load() != nil }
 // the main thread until fn has ended, then runs the Calls still queued.
 func runMain(run *mainRun, fn func()) {
 	run.start()
+	defer pin()()
+	intr.takeNudge()
 	go run.runFn(fn)
 	if goexit := run.serveGuarded(); goexit {
 		run.fail(run.name + ": fn called runtime.Goexit (t.Fatal?) before returning a result")

@@ -4,6 +4,7 @@ package pysignal
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -39,13 +40,51 @@ func PthreadSigmask(how int, set []unix.Signal) (old []unix.Signal, err error) {
 		return nil, err
 	}
 	var prev unix.Sigset_t
+	if !maskPin.pinned {
+		runtime.LockOSThread()
+	}
 	if err := unix.PthreadSigmask(how, &ks, &prev); err != nil {
+		if !maskPin.pinned {
+			runtime.UnlockOSThread()
+		}
 		return nil, &Error{"pthread_sigmask", 0, err}
 	}
+	maskPin.follow(&prev)
 	if err := CheckSignals(); err != nil {
 		return fromSigset(&prev), err
 	}
 	return fromSigset(&prev), nil
+}
+
+// maskPin keeps the main goroutine on its thread while PthreadSigmask has
+// changed the thread's mask, so that the mask stays the main goroutine's:
+// from the first change until the mask is back to what the thread had
+// then. Only the main goroutine touches it.
+var maskPin threadMaskPin
+
+type threadMaskPin struct {
+	pinned bool
+	named  bool          // it set pinnedTID
+	base   unix.Sigset_t // the thread's mask before the first change
+}
+
+// follow notes a change of the main goroutine's thread mask from prev;
+// the goroutine is locked to its thread (PthreadSigmask locked it, or an
+// earlier change did).
+func (p *threadMaskPin) follow(prev *unix.Sigset_t) {
+	if !p.pinned {
+		p.pinned, p.base = true, *prev
+		p.named = pinnedTID.CompareAndSwap(0, int32(unix.Gettid()))
+	}
+	var now unix.Sigset_t
+	unix.PthreadSigmask(unix.SIG_BLOCK, nil, &now)
+	if now == p.base {
+		if p.named {
+			pinnedTID.Store(0)
+		}
+		p.pinned, p.named = false, false
+		runtime.UnlockOSThread()
+	}
 }
 
 // Sigpending returns the signals pending on the calling thread or the

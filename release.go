@@ -160,6 +160,9 @@ func Release(sig unix.Signal) error {
 		if err := restoreDisposition(sig); err != nil {
 			return err
 		}
+		if sig == interruptSignal {
+			intr.nudgeOff() // the runtime's handler is back: it is not ours to take
+		}
 	}
 	forgetSignal(sig)
 	return nil

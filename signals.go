@@ -76,6 +76,12 @@ func Signal(sig unix.Signal, h Handler) (old Handler, err error) {
 		return nil, err
 	}
 	resnapshot(sig)
+	switch {
+	case kind == dispOurs:
+		intr.takeNudge()
+	case sig == interruptSignal:
+		intr.nudgeOff() // Default or Ignore, as asked
+	}
 	if err := setDisposition(sig, kind); err != nil {
 		return nil, err
 	}

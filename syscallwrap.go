@@ -41,6 +41,14 @@ func retry(name string, call func() (int, error)) (int, error) {
 // attempt makes one call, reporting PhaseEnter and PhaseExit to the hook.
 // Under MainContext the interrupter makes it (interrupter.go).
 func attempt(hook *TraceHook, name string, call func() (int, error)) (int, error) {
+	if onMainThread() {
+		if intr.owned.Load() {
+			if err := intr.causeFor(false); err != nil {
+				return -1, err
+			}
+		}
+		return attemptOnMain(hook, name, call)
+	}
 	if intr.owned.Load() {
 		return intr.enter(hook, name, call)
 	}

@@ -25,10 +25,6 @@ func CheckSignals() error { return unsupported("CheckSignals") }
 
 func LastSigInfo(sig unix.Signal) (info SigInfo, ok bool) { return SigInfo{}, false }
 
-// The stubs of mainthread.go.
-
-func MainThreadID() int { return -1 }
-
 // The stubs of masks.go.
 
 func PthreadSigmask(how int, set []unix.Signal) (old []unix.Signal, err error) {
@@ -42,6 +38,10 @@ func Strsignal(sig unix.Signal) (string, error)     { return "", unsupported("St
 func ValidSignals() []unix.Signal                   { return nil }
 func SignalName(sig unix.Signal) string             { return "" }
 func SignalByName(name string) (unix.Signal, error) { return 0, unsupported("SignalByName") }
+
+// The stubs of onmain.go.
+
+func MainThreadID() int { return -1 }
 
 // The stubs of ppoll.go.
 

@@ -62,11 +62,12 @@ func (e *eintrRig) handler(fail bool) pysignal.Handler {
 	})
 }
 
-// blockedIn waits until /proc shows the main thread blocked in one of nums.
+// blockedIn waits until /proc shows the main thread blocked in one of nums
+// (MainThreadID names the thread of the main goroutine's wrapped call once
+// it has begun).
 func blockedIn(nums map[int]bool) bool {
-	path := fmt.Sprintf("/proc/self/task/%d/syscall", pysignal.MainThreadID())
 	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Microsecond) {
-		b, err := os.ReadFile(path)
+		b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/syscall", pysignal.MainThreadID()))
 		if err != nil {
 			return false
 		}

@@ -19,17 +19,25 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pysignal/pysignal"
 )
 
 // The Go interpreter runs in the test binary itself, re-executed with this
-// variable set, on the main goroutine (which pysignal locks to the main
-// thread), serving programs from standard input.
+// variable set, on the main goroutine (under pysignal.Main, which keeps it
+// on one thread), serving programs from standard input.
 const serveEnv = "PYSIGNAL_DIFFFUZZ_SERVE"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" {
-		serve(os.Stdin, os.Stdout)
-		os.Exit(0)
+		// Main keeps the main goroutine on one thread, which
+		// MainThreadID names: a signal sent to it (tkill, rblock) is
+		// then held and taken there, as pthread_kill to CPython's main
+		// thread is.
+		os.Exit(pysignal.Main(func() int {
+			pysignal.Call(func() { serve(os.Stdin, os.Stdout) })
+			return 0
+		}))
 	}
 	os.Exit(m.Run())
 }
