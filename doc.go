@@ -67,9 +67,13 @@
 //
 // # The main thread, MainContext and Exit
 //
-// As in CPython, only the main thread (the process's first thread) sets
-// handlers, sets the wakeup fd, and runs handlers. The package's init locks
-// the main goroutine to that thread. MainContext, the recommended entry
+// As in CPython, only the main thread sets handlers, sets the wakeup fd,
+// and runs handlers. For a Go program the main thread is the main
+// goroutine, whichever thread it runs on: importing the package does not
+// lock it to a thread (it keeps one only for a wrapped call, while Main
+// runs, or while PthreadSigmask has changed its mask), and a signal the
+// kernel gives another thread still interrupts its wrapped call.
+// MainContext, the recommended entry
 // point, does what CPython's interpreter does around a script: it installs
 // DefaultIntHandler for SIGINT (unless SIGINT is ignored), ignores SIGPIPE
 // and SIGXFSZ, keeps ignored the signals the process started with ignored
@@ -85,18 +89,6 @@
 // and what a TestMain uses. While idle, the main thread sleeps in a way that
 // every handled signal ends at once, so handlers run promptly whichever
 // thread the kernel delivered the signal to.
-//
-// # What importing costs
-//
-// Because init locks the main goroutine to the main thread, a program that
-// keeps working on its main goroutine pays for it whenever that goroutine
-// blocks and is woken: the Go scheduler must wake the main thread itself
-// instead of running the goroutine on a thread that is already awake. A
-// channel round trip with another goroutine measured 3.7 to 8.6 µs on the
-// main goroutine of a busy 2-core machine and 20 to 49 µs on the same
-// machine idle, against 0.3 µs once unlocked (BenchmarkImportCost). Programs that run their work through Main or MainContext
-// do not pay it: fn runs on an ordinary goroutine (0.31 µs there), and only
-// Call requests and handlers run on the main thread.
 //
 // # Blocking calls and EINTR
 //

@@ -67,7 +67,7 @@ type inCall struct {
 // first Signal that sets a Handler, Main, MainContext), if the Go runtime's
 // handler is still there: the runtime does nothing with a SIGRTMAX nobody
 // asked for, and os/signal.Notify for it leaves no trace the package could
-// see (docs/design.md, difference 15). If the program handles SIGRTMAX
+// see (docs/design.md, difference 22). If the program handles SIGRTMAX
 // itself with Signal, the nudges go on, marked, and its C handler drops
 // them. If the program sets SIGRTMAX to Default or Ignore, or Releases it,
 // the nudge is off for good (MainContext aside): a signal handled on

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The main goroutine is locked to the main thread, and while it waits for
+// While Main runs, the main goroutine is locked to its thread, and while it waits for
 // signals it only makes system calls: it never passes through the Go
 // scheduler, so its P's schedtick never moves. sysmon (runtime/proc.go,
 // retake) then takes it for a goroutine that has hogged the CPU for 10 ms

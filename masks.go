@@ -16,10 +16,11 @@ import (
 // handlers of signals that were pending and are now unblocked have run when
 // it returns (their error is its error).
 //
-// It works only on the main thread (ErrNotMainThread), the one thread whose
-// goroutine stays put: elsewhere a goroutine can move between threads, and
-// the mask of the thread it happened to run on is the Go runtime's. Signals
-// the Go runtime needs are refused (ErrReservedSignal).
+// It works only on the main goroutine (ErrNotMainThread), which it keeps on
+// its thread from the first change until the mask is back to what the
+// thread had: elsewhere a goroutine can move between threads, and the mask
+// of the thread it happened to run on is the Go runtime's. Signals the Go
+// runtime needs are refused (ErrReservedSignal).
 //
 // What it means: a process-directed signal (kill, Ctrl-C, setitimer) blocked
 // on the main thread is simply delivered to another thread, and the package's

@@ -54,6 +54,11 @@ func loadHandler(sig unix.Signal) Handler {
 // until the next Signal(SIGPIPE, ...), which registers the channel again. Ignoring SIGCHLD makes the kernel reap children
 // itself, and os/exec's Wait then fails: CPython allows it too.
 //
+// The first Signal that sets a Handler also takes SIGRTMAX, if nothing
+// else holds it, to nudge the main goroutine's wrapped call when another
+// thread takes a signal; setting SIGRTMAX itself works as for any signal
+// (docs/design.md, difference 22).
+//
 // Errors, each an *Error naming the operation and sig: ErrInvalidSignal,
 // ErrReservedSignal, ErrInvalidHandler, ErrNotMainThread, and unix.EINVAL
 // (from sigaction) for SIGKILL and SIGSTOP. A refused call changes nothing.
