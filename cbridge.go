@@ -52,6 +52,7 @@ var (
 	cNudgeSig      = (*int32)(unsafe.Pointer(&C.pysig_nudge_sig))
 	cMainCallTID   = (*int32)(unsafe.Pointer(&C.pysig_main_call_tid))
 	cNudgeInFlight = (*int32)(unsafe.Pointer(&C.pysig_nudge_in_flight))
+	cNudgeFailed   = (*int32)(unsafe.Pointer(&C.pysig_nudge_failed))
 )
 
 func init() {

@@ -41,6 +41,7 @@ int32_t pysig_idle_fd = -1;
 int32_t pysig_idle_waiting;
 int32_t pysig_nudge_sig;
 int32_t pysig_main_call_tid;
+int32_t pysig_nudge_failed;
 
 /* Section 3's process ids, read by the handler (set once, before any
  * handler is installed). */
@@ -185,10 +186,13 @@ static void nudge_main(int sig)
 	int tid = LOAD(&pysig_main_call_tid);
 	if (nudge > 0 && tid > 0 && !(LOAD(&restart_mask) >> (sig - 1) & 1) && gettid() != tid &&
 	    __atomic_exchange_n(&pysig_nudge_in_flight, 1, __ATOMIC_SEQ_CST) == 0 &&
-	    send_nudge(tid, nudge) != 0)
-		STORE(&pysig_nudge_in_flight, 0); /* not sent (EAGAIN: the queue of
-					      * real-time signals is full): a
-					      * later trip must try again */
+	    send_nudge(tid, nudge) != 0) {
+		/* Not sent: EAGAIN (the queue of real-time signals is full) or
+		 * ESRCH (Go named a thread that has gone).  A later trip must
+		 * try again, and Go forgets the thread ids it keeps. */
+		STORE(&pysig_nudge_in_flight, 0);
+		STORE(&pysig_nudge_failed, 1);
+	}
 }
 
 /* A delivery of the nudge signal that nudge_main sent, rather than one a

@@ -125,6 +125,8 @@ extern int32_t pysig_idle_waiting;
 extern int32_t pysig_nudge_sig;
 extern int32_t pysig_main_call_tid;
 extern int32_t pysig_nudge_in_flight;
+/* Set when a nudge could not be sent; Go clears it (see onmain.go). */
+extern int32_t pysig_nudge_failed;
 
 /* The handler installed for every owned signal (SA_SIGINFO). */
 void pysig_handler(int sig, siginfo_t *si, void *context);

@@ -5,7 +5,6 @@ package pysignal
 import (
 	"runtime"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/pysignal/pysignal/internal/gptr"
 	"golang.org/x/sys/unix"
@@ -82,8 +81,7 @@ func attemptOnMain(hook *TraceHook, name string, call func() (int, error)) (int,
 	runtime.LockOSThread()
 	tid := pinnedTID.Load()
 	if tid == 0 {
-		r, _, _ := syscall.RawSyscall(unix.SYS_GETTID, 0, 0, 0)
-		tid = int32(r)
+		tid = callTID()
 	}
 	if intr.unblock.Load() {
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), nil)
