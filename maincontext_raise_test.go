@@ -258,6 +258,7 @@ while True:
 // under the same driver and compares what they printed, how they ended
 // and the last line of standard error.
 func TestMainContextRaisesOnceInFn(t *testing.T) {
+	skipUnderQEMU(t, noSIGRTMAX)
 	cases := []struct {
 		child  string
 		python string
