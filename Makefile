@@ -158,7 +158,7 @@ $(BUILD)/latency_floor: internal/benchsender/floor/latency_floor.c $(SENDER) | $
 $(BUILD)/libbenchsender.so: $(SENDER) | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -pthread -shared -fPIC $< -o $@
 
-$(BUILD)/ossignal_latency: internal/bench/ossignal/main.go internal/benchsender/sender.go internal/benchsender/flood.go $(SENDER) | $(BUILD)
+$(BUILD)/ossignal_latency: internal/bench/ossignal/main.go internal/bench/roundtrip/roundtrip.go internal/benchsender/sender.go internal/benchsender/flood.go $(SENDER) | $(BUILD)
 	$(GO) build -o $@ ./internal/bench/ossignal
 
 clean:

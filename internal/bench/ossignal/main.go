@@ -1,10 +1,11 @@
 //go:build linux && cgo
 
 // Command ossignal is os/signal's side of `pysig bench`, latency and
-// throughput, in a process of its own: pysignal's init locks the main
-// goroutine to the main thread, which slows the channel hand-offs os/signal
-// depends on, so os/signal is measured in a program that does not import
-// pysignal.
+// throughput, in a process of its own: a program that does not import
+// pysignal (whose init, until issue 23, locked the main goroutine to the
+// main thread and slowed the channel hand-offs os/signal depends on). Being
+// that program, it is also the "no-import" row of the import-cost
+// benchmarks (BenchmarkImportCost, pysig bench).
 //
 //	same-thread:  a goroutine locked to its thread: t0; tgkill to that
 //	              thread; receive from the Notify channel; t1.
@@ -17,6 +18,8 @@
 //	              it can for DURATION; a goroutine counts the channel
 //	              receives (handler runs); the process measures its own CPU
 //	              time (getrusage).
+//	roundtrips:   internal/bench/roundtrip's channel round trips on the
+//	              main goroutine, before anything else (no Notify).
 //
 // Usage:
 //
@@ -28,6 +31,9 @@
 //	                              throughput keys: sent, handler_runs,
 //	                              c_deliveries (always 0: os/signal cannot
 //	                              see them), cpu_seconds
+//	ossignal roundtrips N         N channel round trips on the main
+//	                              goroutine after roundtrip.Warmup untimed
+//	                              ones: their time in ns, one line
 //
 // Bad usage exits with status 2. "ossignal flood ..." is the sender child
 // the throughput mode starts. Built by the Makefile (build/ossignal_latency);
@@ -44,6 +50,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pysignal/pysignal/internal/bench/roundtrip"
 	"github.com/pysignal/pysignal/internal/benchsender"
 	"golang.org/x/sys/unix"
 )
@@ -51,12 +58,24 @@ import (
 const sig = unix.SIGUSR1
 
 const usage = `usage: ossignal N IDLE_N             (latency: N >= 1, IDLE_N >= 0)
-       ossignal throughput DURATION  (DURATION > 0, e.g. 1s)`
+       ossignal throughput DURATION  (DURATION > 0, e.g. 1s)
+       ossignal roundtrips N         (import cost: N >= 1)`
 
 func main() {
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "flood" {
 		os.Exit(benchsender.FloodMain(args[1:]))
+	}
+	if len(args) > 0 && args[0] == "roundtrips" {
+		if len(args) != 2 {
+			usageError("roundtrips: want one N, have %d arguments", len(args)-1)
+		}
+		n, err := roundtrip.ParseN(args[1])
+		if err != nil {
+			usageError("roundtrips: %v", err)
+		}
+		roundtrip.Print(n)
+		return
 	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sig)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pysignal/pysignal/internal/bench/roundtrip"
 	"github.com/pysignal/pysignal/internal/benchsender"
 )
 
@@ -101,6 +102,18 @@ func TestLatency(t *testing.T) {
 	}
 }
 
+// TestRoundTrips: the import-cost mode prints one positive count of
+// nanoseconds, as internal/bench/roundtrip's Parse reads it.
+func TestRoundTrips(t *testing.T) {
+	out, stderr, code := ossignal(t, "roundtrips", "50")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if d, err := roundtrip.Parse(out); err != nil || d <= 0 {
+		t.Errorf("output %q: %v, %v; want one positive count of ns", out, d, err)
+	}
+}
+
 // TestUsage: bad arguments exit 2 with a message saying what is wrong,
 // before any work (no output on stdout).
 func TestUsage(t *testing.T) {
@@ -118,6 +131,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"throughput", "0s"}, `DURATION "0s" is not a positive duration`},
 		{[]string{"throughput", "1"}, `DURATION "1" is not a positive duration`},
 		{[]string{"flood", "-pid", "1"}, "flood: -pid, -sig and -for must be positive"},
+		{[]string{"roundtrips"}, "roundtrips: want one N, have 0"},
+		{[]string{"roundtrips", "0"}, `roundtrips: count "0"`},
+		{[]string{"roundtrips", "10", "1"}, "roundtrips: want one N, have 2"},
 	} {
 		out, stderr, code := ossignal(t, c.args...)
 		if code != 2 || len(out) > 0 || !strings.Contains(stderr, c.msg) || !strings.Contains(stderr, "usage: ") {
