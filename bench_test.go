@@ -5,12 +5,13 @@ package pysignal
 import (
 	"fmt"
 	"os"
-	"runtime"
+	"os/exec"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/pysignal/pysignal/internal/bench/roundtrip"
 	"golang.org/x/sys/unix"
 )
 
@@ -183,71 +184,150 @@ func BenchmarkLoopOverhead(b *testing.B) {
 }
 
 // BenchmarkImportCost is what importing the package costs a program that
-// keeps working on its main goroutine: init locks that goroutine to the
-// main thread (CPython's main-thread rule needs the thread), so every time
-// it blocks on a channel, waking it means waking that one thread, not
-// running it on whichever thread is free. Each case is a channel round trip
-// with another goroutine (send, then wait for the reply):
+// keeps working on its main goroutine (issue 23). Each row is a channel
+// round trip with another goroutine (send, then wait for the reply:
+// internal/bench/roundtrip, the same code in every row), timed on the main
+// goroutine of a child process of its own, in its own back-to-back loop:
 //
-//	main-goroutine           on the main goroutine, as importing leaves it
-//	main-goroutine-unlocked  the same after runtime.UnlockOSThread: what a
-//	                         program without pysignal sees
-//	under-Main               in the function Main runs: how a Main or
-//	                         MainContext program avoids the cost
+//	no-import                 a program that does not import pysignal: the
+//	                          os/signal program (internal/bench/ossignal,
+//	                          "roundtrips N"), built with go build
+//	imported-never-called     this test binary, which imports the package
+//	                          and never calls it (until issue 23 init
+//	                          locked the main goroutine to its thread here)
+//	signal-on-main-goroutine  this test binary after Signal(SIGUSR1, h) and
+//	                          a wrapped Read on the main goroutine, no Main
+//	under-Main                in the function Main runs, the main thread
+//	                          serving
 //
-// The first two run in a child process (the test binary's own main
-// goroutine runs Main), timed by the child; compare them as a ratio.
+// Every row after no-import also reports its ratio to no-import's ns/op of
+// the same run (x-no-import). The goals (pysig bench judges them, over
+// rounds): imported-never-called ≤ 1.1×, signal-on-main-goroutine ≤ 1.5×.
+// Without the go command (a test binary run on its own) no-import is
+// skipped and there are no ratios.
 func BenchmarkImportCost(b *testing.B) {
-	b.Run("main-goroutine", func(b *testing.B) { childRoundTrips(b, "locked") })
-	b.Run("main-goroutine-unlocked", func(b *testing.B) { childRoundTrips(b, "unlocked") })
-	b.Run("under-Main", func(b *testing.B) {
-		chanRoundTrips(1000) // warm up, as the child does
-		b.ResetTimer()
-		chanRoundTrips(b.N)
-	})
-}
-
-// chanRoundTrips makes n round trips with a helper goroutine and returns
-// how long they took.
-func chanRoundTrips(n int) time.Duration {
-	ping, pong := make(chan struct{}), make(chan struct{})
-	go func() {
-		for range ping {
-			pong <- struct{}{}
-		}
-	}()
-	defer close(ping)
-	start := time.Now()
-	for range n {
-		ping <- struct{}{}
-		<-pong
+	noImport, buildErr := buildNoImport(b.TempDir())
+	var base float64 // no-import's ns/op in this run
+	rows := []struct {
+		name string
+		run  func(n int) (time.Duration, error)
+	}{
+		{"no-import", func(n int) (time.Duration, error) {
+			return runRoundTrips(exec.Command(noImport, "roundtrips", strconv.Itoa(n)))
+		}},
+		{"imported-never-called", childRoundTrips("never-called")},
+		{"signal-on-main-goroutine", childRoundTrips("signal")},
+		{"under-Main", childRoundTrips("under-Main")},
 	}
-	return time.Since(start)
+	for _, row := range rows {
+		b.Run(row.name, func(b *testing.B) {
+			if row.name == "no-import" && buildErr != nil {
+				b.Skipf("no program without the import: %v", buildErr)
+			}
+			d, err := row.run(b.N)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ns := float64(d.Nanoseconds()) / float64(b.N)
+			b.ReportMetric(ns, "ns/op")
+			switch {
+			case row.name == "no-import":
+				base = ns
+			case base > 0:
+				b.ReportMetric(ns/base, "x-no-import")
+			}
+		})
+	}
 }
 
-// childRoundTrips runs b.N round trips on a child's main goroutine, locked
-// to the main thread or not, and reports the child's own timing.
-func childRoundTrips(b *testing.B, mode string) {
-	cmd := childCommand("PYSIGNAL_TEST_CHILD=chan-roundtrips",
-		"PYSIGNAL_ROUNDTRIPS="+strconv.Itoa(b.N), "PYSIGNAL_ROUNDTRIP_MODE="+mode)
+// buildNoImport builds the os/signal program, which does not import
+// pysignal, into dir and returns its path. It is built every run rather
+// than taken from build/ (make bench's copy may be older than the source);
+// go build's cache makes that a link. go test puts its go command first on
+// PATH.
+func buildNoImport(dir string) (string, error) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "ossignal")
+	if out, err := exec.Command(goCmd, "build", "-o", path, "./internal/bench/ossignal").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./internal/bench/ossignal: %v\n%s", err, out)
+	}
+	return path, nil
+}
+
+// runRoundTrips runs a child that prints the time of its round trips
+// (roundtrip.Print) and returns that time.
+func runRoundTrips(cmd *exec.Cmd) (time.Duration, error) {
+	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		b.Fatalf("child: %v", err)
+		return 0, fmt.Errorf("%s: %v", filepath.Base(cmd.Path), err)
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	return roundtrip.Parse(out)
+}
+
+// childRoundTrips returns a row that times n round trips on the main
+// goroutine of this test binary run as a child, in mode (see
+// roundTripChild).
+func childRoundTrips(mode string) func(n int) (time.Duration, error) {
+	return func(n int) (time.Duration, error) {
+		return runRoundTrips(childCommand("PYSIGNAL_TEST_CHILD=chan-roundtrips",
+			"PYSIGNAL_ROUNDTRIPS="+strconv.Itoa(n), "PYSIGNAL_ROUNDTRIP_MODE="+mode))
+	}
+}
+
+// roundTripChild is the child of BenchmarkImportCost's rows: the round
+// trips on the main goroutine without a call to the package
+// ("never-called"), after Signal and a wrapped Read there ("signal"), or in
+// the function Main runs ("under-Main").
+func roundTripChild() {
+	n, err := roundtrip.ParseN(os.Getenv("PYSIGNAL_ROUNDTRIPS"))
 	if err != nil {
-		b.Fatalf("child said %q: %v", out, err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	b.ReportMetric(float64(ns)/float64(b.N), "ns/op")
+	switch mode := os.Getenv("PYSIGNAL_ROUNDTRIP_MODE"); mode {
+	case "never-called":
+		roundtrip.Print(n)
+	case "signal":
+		if err := signalOnMainGoroutine(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		roundtrip.Print(n)
+	case "under-Main":
+		os.Exit(Main(func() int { roundtrip.Print(n); return 0 }))
+	default:
+		fmt.Fprintf(os.Stderr, "unknown PYSIGNAL_ROUNDTRIP_MODE %q\n", mode)
+		os.Exit(2)
+	}
+}
+
+// signalOnMainGoroutine is what a program that uses the package without
+// Main does on its main goroutine before its work: install a handler, make
+// a wrapped call (a 1-byte pipe read).
+func signalOnMainGoroutine() error {
+	if _, err := Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return nil })); err != nil {
+		return err
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	if _, err := unix.Write(p[1], []byte{1}); err != nil {
+		return err
+	}
+	buf := make([]byte, 1)
+	if n, err := Read(p[0], buf); n != 1 || err != nil {
+		return fmt.Errorf("wrapped read: %d, %v", n, err)
+	}
+	return nil
 }
 
 func init() {
-	mainThreadChildren["chan-roundtrips"] = func() {
-		n, _ := strconv.Atoi(os.Getenv("PYSIGNAL_ROUNDTRIPS"))
-		if os.Getenv("PYSIGNAL_ROUNDTRIP_MODE") == "unlocked" {
-			runtime.UnlockOSThread() // undo what the package's init did
-		}
-		chanRoundTrips(1000)
-		fmt.Println(chanRoundTrips(n).Nanoseconds())
-	}
+	mainThreadChildren["chan-roundtrips"] = roundTripChild
 }
