@@ -40,6 +40,8 @@ type benchResult struct {
 	IdleNs     float64                       `json:"check_signals_idle_ns"`
 	IdleAllocs int64                         `json:"check_signals_idle_allocs"`
 	Wrapper    map[string]wrapperCost        `json:"wrapper_overhead"`
+	ImportN    int                           `json:"import_cost_round_trips"`
+	ImportCost map[string][]float64          `json:"import_cost_round_trip_ns_per_round"` // row -> ns per round trip, one per round
 	Notes      []string                      `json:"notes"`
 }
 
@@ -57,7 +59,7 @@ type throughput = benchsender.Throughput
 
 // benchConfig is pysig bench's command line.
 type benchConfig struct {
-	n, idleN, rounds                         int
+	n, idleN, rounds, importN                int
 	dur                                      time.Duration
 	jsonOut, csvOut, benchstatOut            string
 	check                                    bool
@@ -78,6 +80,7 @@ func benchFlags(fs *flag.FlagSet) *benchConfig {
 	fs.StringVar(&c.floor, "floor", "build/latency_floor", "the C floor program (make bench builds it; else built with $CC from pysig's embedded source)")
 	fs.StringVar(&c.osProg, "ossignal", "build/ossignal_latency", "the os/signal program (make bench builds it)")
 	fs.StringVar(&c.senderLib, "sender-lib", "build/libbenchsender.so", "the shared sender as a library, for CPython (make bench builds it; else built with $CC from pysig's embedded source)")
+	fs.IntVar(&c.importN, "import-n", 100000, "channel round trips per import-cost child, each row and round in a process of its own")
 	fs.IntVar(&c.rounds, "rounds", 5, "latency rounds, each running every implementation back to back on its share of the samples, so that the machine's drift hits all alike")
 	return c
 }
@@ -88,8 +91,8 @@ func benchCmd(args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if c.n < 100 || c.idleN < 0 || c.dur <= 0 || c.rounds < 1 || c.n/c.rounds < 20 {
-		return usageError(fs, "-n must be at least 100, -idle-n at least 0, -for positive, -rounds at least 1 with at least 20 samples per round")
+	if c.n < 100 || c.idleN < 0 || c.dur <= 0 || c.rounds < 1 || c.n/c.rounds < 20 || c.importN < 1 {
+		return usageError(fs, "-n must be at least 100, -idle-n at least 0, -for positive, -rounds at least 1 with at least 20 samples per round, -import-n at least 1")
 	}
 	if code, ok := checkOutputs(fs, map[string]string{"json": c.jsonOut, "csv": c.csvOut, "benchstat": c.benchstatOut}); !ok {
 		return code
@@ -150,7 +153,7 @@ func runSteps(prefix string, steps []benchStep) error {
 }
 
 // steps are the run's measurements: the latency rounds, throughput, the
-// idle check, the wrappers' overhead.
+// idle check, the wrappers' overhead, the import cost's rounds.
 func (r *benchResult) steps(c *benchConfig) []benchStep {
 	return []benchStep{
 		{"latency", func() error {
@@ -166,6 +169,13 @@ func (r *benchResult) steps(c *benchConfig) []benchStep {
 		{"os/signal throughput", func() error { return r.osFlood(c.osProg, c.dur) }},
 		{"idle CheckSignals", func() error { r.idle(); return nil }},
 		{"wrapper overhead", func() error { r.wrappers(); return nil }},
+		{"import cost", func() error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			return r.importCost(c.osProg, self, c.importN, c.rounds)
+		}},
 	}
 }
 

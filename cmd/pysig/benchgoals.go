@@ -85,6 +85,11 @@ func (r *benchResult) goals() (notMet int) {
 			fmt.Sprintf("wrapper overhead ≤ %g %% (%s)", wrapperGoal, name),
 			fmt.Sprintf("%+.1f %% (A/A noise %+.1f %%)", d, noise))
 	}
+	for _, g := range importGoals {
+		if m, have, ok := r.judgeImport(g); ok {
+			mark(m, g.what, have)
+		}
+	}
 	return notMet
 }
 

@@ -42,6 +42,7 @@ func (r *benchResult) print() (notMet int) {
 	fmt.Println()
 	r.printThroughput()
 	r.printOverheads()
+	r.printImportCost()
 	fmt.Println()
 	notMet = r.goals()
 	fmt.Println()

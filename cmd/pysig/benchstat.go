@@ -14,7 +14,8 @@ import (
 // thing, so that runs on two machines or two commits compare with
 // benchstat (golang.org/x/perf/cmd/benchstat): latency percentiles as
 // p50-ns … max-ns, throughput as sent and handler-runs, the idle check and
-// the wrapper costs as ns/op. Names carry impl= and scenario= keys.
+// the wrapper costs as ns/op, the import cost's rows as ns/op, one line per
+// round. Names carry impl= and scenario= keys (case= for the import cost).
 func writeBenchstat(path string, r *benchResult) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -42,6 +43,11 @@ func writeBenchstat(path string, r *benchResult) error {
 			call := strings.TrimSuffix(name, "(0)")
 			fmt.Fprintf(w, "BenchmarkWrapper/call=%s/mode=raw 1 %.1f ns/op\n", call, c.Raw)
 			fmt.Fprintf(w, "BenchmarkWrapper/call=%s/mode=wrapped 1 %.1f ns/op\n", call, c.Wrapped)
+		}
+	}
+	for _, row := range importRows {
+		for _, ns := range r.ImportCost[row.name] {
+			fmt.Fprintf(w, "BenchmarkImportCost/case=%s %d %.1f ns/op\n", row.name, r.ImportN, ns)
 		}
 	}
 	if err := w.Flush(); err != nil {

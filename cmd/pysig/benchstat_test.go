@@ -23,6 +23,8 @@ func sampleResult() *benchResult {
 		Throughput: map[string]throughput{"os/signal": {Sent: 100, Runs: 10, CPU: 0.5}},
 		IdleNs:     0.5,
 		Wrapper:    map[string]wrapperCost{"poll(0)": {Raw: 100, Wrapped: 101, RawAgain: 100.5}},
+		ImportN:    1000,
+		ImportCost: map[string][]float64{"no-import": {300, 310}, "under-Main": {400, 410}},
 	}
 }
 
@@ -51,6 +53,8 @@ func TestBenchstatFormat(t *testing.T) {
 		"BenchmarkLatency/scenario=same-thread/impl=C-floor 3 800 p50-ns",
 		"BenchmarkThroughput/impl=os-signal 1 100 sent 10 handler-runs 0.500 cpu-sec",
 		"BenchmarkWrapper/call=poll/mode=wrapped 1 101.0 ns/op",
+		"BenchmarkImportCost/case=no-import 1000 300.0 ns/op\nBenchmarkImportCost/case=no-import 1000 310.0 ns/op\n",
+		"BenchmarkImportCost/case=under-Main 1000 410.0 ns/op",
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("missing %q in:\n%s", want, b)

@@ -8,7 +8,8 @@
 //	              wakeup-fd loop, with real signals; race -all maps every
 //	              wrapper's race window with sigtest.
 //	pysig trace   the PEP 475 loop's phases as a live timeline.
-//	pysig bench   pysignal against os/signal, CPython and the C floor
+//	pysig bench   pysignal against os/signal, CPython and the C floor, and
+//	              what importing pysignal costs a program's main goroutine
 //	              (-json, -csv, -benchstat; -check fails on a missed goal).
 //	pysig version the module version and build information.
 //

@@ -24,7 +24,8 @@ type command struct {
 }
 
 // commands are the subcommands usage lists. flood, bench's throughput
-// child, is internal and not listed.
+// child, and roundtrips, its import-cost child, are internal and not
+// listed.
 var commands = []command{
 	{"demo", `the short tour (what "make demo" runs)`, demoCmd},
 	{"race", `N trials of the naive PEP 475 loop and of the wakeup-fd loop with a
@@ -32,8 +33,8 @@ signal sent at a random moment (or -inject PHASE): race hits, handler
 delays, histograms, -csv raw samples; -all maps every wrapper's window;
 -cures measures the three cures`, raceCmd},
 	{"bench", `pysignal against os/signal, CPython and a C floor, measured in one
-run: latency, throughput, idle cost, wrapper overhead (-json, -csv,
--benchstat; -check exits 1 if a goal is missed)`, benchCmd},
+run: latency, throughput, idle cost, wrapper overhead, import cost
+(-json, -csv, -benchstat; -check exits 1 if a goal is missed)`, benchCmd},
 	{"trace", `one wrapped read, naive and with a wakeup fd, as a live timeline of
 the PEP 475 loop's phases, with a signal injected into the race window`, traceCmd},
 	{"version", "the module version and build information", versionCmd},
@@ -48,6 +49,10 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "roundtrips" {
+		// bench's import-cost child: on the main goroutine, before Main
+		os.Exit(roundTripsMain(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "demo" {
 		demoMain(os.Args[2:]) // under MainContext: never returns
 	}
