@@ -200,41 +200,50 @@ func BenchmarkLoopOverhead(b *testing.B) {
 //	under-Main                in the function Main runs, the main thread
 //	                          serving
 //
-// Every row after no-import also reports its ratio to no-import's ns/op of
-// the same run (x-no-import). The goals (pysig bench judges them, over
-// rounds): imported-never-called ≤ 1.1×, signal-on-main-goroutine ≤ 1.5×.
-// Without the go command (a test binary run on its own) no-import is
-// skipped and there are no ratios.
+// Every row after no-import also reports its ratio to a no-import child
+// run with the same count just before its own (x-no-import): paired in
+// time, so that the shared machine's drift between rows (and -count's
+// repeats, which run each row in turn) falls on both. The goals (pysig
+// bench judges them, over rounds): imported-never-called ≤ 1.1×,
+// signal-on-main-goroutine ≤ 1.5×. Without the go command (a test binary
+// run on its own) no-import is skipped and there are no ratios.
 func BenchmarkImportCost(b *testing.B) {
-	noImport, buildErr := buildNoImport(b.TempDir())
-	var base float64 // no-import's ns/op in this run
+	noImportPath, buildErr := buildNoImport(b.TempDir())
+	noImport := func(n int) (time.Duration, error) {
+		if buildErr != nil {
+			return 0, buildErr
+		}
+		return runRoundTrips(exec.Command(noImportPath, "roundtrips", strconv.Itoa(n)))
+	}
 	rows := []struct {
 		name string
 		run  func(n int) (time.Duration, error)
 	}{
-		{"no-import", func(n int) (time.Duration, error) {
-			return runRoundTrips(exec.Command(noImport, "roundtrips", strconv.Itoa(n)))
-		}},
+		{"no-import", noImport},
 		{"imported-never-called", childRoundTrips("never-called")},
 		{"signal-on-main-goroutine", childRoundTrips("signal")},
 		{"under-Main", childRoundTrips("under-Main")},
 	}
+	perOp := func(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
 	for _, row := range rows {
 		b.Run(row.name, func(b *testing.B) {
 			if row.name == "no-import" && buildErr != nil {
 				b.Skipf("no program without the import: %v", buildErr)
 			}
+			var base time.Duration
+			if row.name != "no-import" && buildErr == nil {
+				var err error
+				if base, err = noImport(b.N); err != nil {
+					b.Fatal(err)
+				}
+			}
 			d, err := row.run(b.N)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ns := float64(d.Nanoseconds()) / float64(b.N)
-			b.ReportMetric(ns, "ns/op")
-			switch {
-			case row.name == "no-import":
-				base = ns
-			case base > 0:
-				b.ReportMetric(ns/base, "x-no-import")
+			b.ReportMetric(perOp(d, b.N), "ns/op")
+			if base > 0 {
+				b.ReportMetric(perOp(d, b.N)/perOp(base, b.N), "x-no-import")
 			}
 		})
 	}
