@@ -9,6 +9,7 @@ package roundtrip
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -17,9 +18,15 @@ import (
 // started and parked once, the channels' first operations done.
 const Warmup = 1000
 
+// Chunks is how many parts Time splits its round trips into.
+const Chunks = 21
+
 // Time makes Warmup untimed round trips with a helper goroutine, then n
-// timed ones (send, then wait for the reply), and returns how long the n
-// took.
+// timed ones (send, then wait for the reply) in Chunks consecutive parts
+// (fewer if n < Chunks), and returns n times the median part's time per
+// round trip: what n round trips cost, with the parts during which a
+// shared machine's other processes took the CPUs away weighing no more
+// than one part each.
 func Time(n int) time.Duration {
 	ping, pong := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -35,9 +42,23 @@ func Time(n int) time.Duration {
 		}
 	}
 	trips(Warmup)
-	start := time.Now()
-	trips(n)
-	return time.Since(start)
+	parts := min(n, Chunks)
+	perTrip := make([]float64, parts)
+	for i := range parts {
+		k := n/parts + btoi(i < n%parts) // the parts' sizes add up to n
+		start := time.Now()
+		trips(k)
+		perTrip[i] = float64(time.Since(start)) / float64(k)
+	}
+	slices.Sort(perTrip)
+	return time.Duration(perTrip[parts/2] * float64(n))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // ParseN reads a count of round trips from the command line: an integer of
