@@ -23,7 +23,9 @@ import (
 // channel round trips on the main goroutine of a child process of its own,
 // in its own back-to-back loop; each round runs every row once, in this
 // order, so the machine's drift falls on all alike; the goals are judged on
-// the median of the per-round ratios to no-import.
+// the median of the per-round ratios to no-import. The no-import program
+// runs again at the end of each round: its ratio to the first run (A/A) is
+// what the machine's noise alone does to a ratio.
 var importRows = []struct {
 	name, mode string // mode: pysig roundtrips MODE N; "" for no-import
 }{
@@ -31,6 +33,7 @@ var importRows = []struct {
 	{"imported-never-called", "never-called"}, // pysig, never calling the package
 	{"signal-on-main-goroutine", "signal"},    // pysig after Signal and a wrapped Read, no Main
 	{"under-Main", "under-Main"},              // in the function Main runs (no goal)
+	{"no-import-again", ""},                   // A/A: no-import again, the control
 }
 
 // An importGoal bounds one row's round trip as a multiple of no-import's.
@@ -186,7 +189,11 @@ func (r *benchResult) judgeImport(g importGoal) (string, string, bool) {
 			agree = false
 		}
 	}
-	have := fmt.Sprintf("%.2f× no-import (median of %d rounds, %.2f–%.2f)", m, len(rs), slices.Min(rs), slices.Max(rs))
+	have := fmt.Sprintf("%.2f× no-import (median of %d rounds, %.2f–%.2f", m, len(rs), slices.Min(rs), slices.Max(rs))
+	if aa := r.importRatios("no-import-again"); len(aa) > 0 {
+		have += fmt.Sprintf("; A/A %.2f–%.2f", slices.Min(aa), slices.Max(aa))
+	}
+	have += ")"
 	return verdict(met, met && !agree), have, true
 }
 
@@ -203,7 +210,7 @@ func (r *benchResult) printImportCost() {
 			continue
 		}
 		fmt.Printf("  %-26s %8.0f ns", row.name, median(v))
-		if rs := r.importRatios(row.name); row.mode != "" && len(rs) > 0 {
+		if rs := r.importRatios(row.name); row.name != "no-import" && len(rs) > 0 {
 			line := ""
 			for _, x := range rs {
 				line += fmt.Sprintf(" %.2f", x)
