@@ -101,9 +101,6 @@ func signalOnMainGoroutine() error {
 	return nil
 }
 
-// errStaleProg says the os/signal program does not know the roundtrips mode.
-var errStaleProg = errors.New("does not know \"roundtrips N\" (built before issue 23? make benchprogs rebuilds it)")
-
 // importCost runs the import-cost rounds: noImport is the os/signal
 // program, self pysig; n round trips per child. Without the os/signal
 // program there is nothing to compare with: skipped, with a note.
@@ -122,8 +119,10 @@ func (r *benchResult) importCost(noImport, self string, n, rounds int) error {
 				cmd = exec.Command(noImport, "roundtrips", strconv.Itoa(n))
 			}
 			d, err := runRoundTrips(cmd)
-			if errors.Is(err, errStaleProg) && row.mode == "" {
-				r.Notes = append(r.Notes, fmt.Sprintf("import cost skipped: %s %v", noImport, err))
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.ExitCode() == 2 && row.mode == "" {
+				// a usage error: built before it had the roundtrips mode
+				r.Notes = append(r.Notes, fmt.Sprintf("import cost skipped: %s does not know \"roundtrips N\" (make benchprogs rebuilds it)", noImport))
 				r.ImportCost, r.ImportN = nil, 0
 				return nil
 			}
@@ -137,18 +136,14 @@ func (r *benchResult) importCost(noImport, self string, n, rounds int) error {
 }
 
 // runRoundTrips runs a child that prints the time of its round trips and
-// returns that time. Exit status 2 is a usage error: for the os/signal
-// program, one built before it had the roundtrips mode.
-func runRoundTrips(cmd *exec.Cmd) (d time.Duration, err error) {
+// returns that time; a child that fails gives an error that wraps its
+// *exec.ExitError.
+func runRoundTrips(cmd *exec.Cmd) (time.Duration, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 2 {
-		return 0, errStaleProg
-	}
 	if err != nil {
-		return 0, fmt.Errorf("%s: %v: %s", filepath.Base(cmd.Path), err, stderr.String())
+		return 0, fmt.Errorf("%s: %w: %s", filepath.Base(cmd.Path), err, stderr.String())
 	}
 	return roundtrip.Parse(out)
 }

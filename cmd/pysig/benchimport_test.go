@@ -93,7 +93,7 @@ esac`)
 			t.Errorf("os/signal program %q: %v, %v, notes %q; want skipped with a note", prog, err, r.ImportCost, r.Notes)
 		}
 	}
-	for _, bad := range []string{script("fails", "exit 1"), script("babbles", "echo hello")} {
+	for _, bad := range []string{script("fails", "exit 1"), script("babbles", "echo hello"), script("usage", "exit 2")} {
 		r = &benchResult{}
 		if err := r.importCost(noImport, bad, 1000, 1); err == nil {
 			t.Errorf("%s: no error", filepath.Base(bad))
