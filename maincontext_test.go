@@ -365,7 +365,10 @@ func TestMainContextInterruptsBlockedCalls(t *testing.T) {
 		t.Fatalf("child said %q; want ready and 9 results", said)
 	}
 	for _, r := range said[1:] {
-		if !strings.Contains(r, ": KeyboardInterrupt, returned ") {
+		// Pause ends, nil, when the kernel gives SIGINT to its own
+		// thread, before the main thread has run the handler (Pause's
+		// doc; CPython's pause in a thread does the same).
+		if !strings.Contains(r, ": KeyboardInterrupt, returned ") && !strings.HasPrefix(r, "Pause: <nil>, returned ") {
 			t.Errorf("%s; want KeyboardInterrupt", r)
 		}
 		t.Log(r)

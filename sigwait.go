@@ -136,11 +136,13 @@ func Sigwait(set []unix.Signal) (unix.Signal, error) {
 // thread takes a signal; Pause then runs CheckSignals once and returns a
 // handler's error, or nil.
 //
-// As in CPython, a signal handled on another thread does not end it: the
-// kernel may deliver a process-directed signal to any thread. Wakeup.Sleep
-// has no such window. (Under MainContext it does end a Pause on the main
-// thread, which the C handler then interrupts too, and a Pause on fn's
-// goroutines returns the cancellation cause.)
+// On the main goroutine a signal handled on another thread ends it too:
+// the C handler then nudges its thread (docs/design.md, difference 22).
+// Elsewhere, as for a thread in CPython, only a signal the kernel gives its
+// own thread ends it, and then before the main thread has run the
+// handler: it returns nil. Wakeup.Sleep has no such window. Under
+// MainContext a Pause on fn's other goroutines returns ctx's cause once
+// ctx is cancelled.
 func Pause() error {
 	hook := traceHook.Load()
 	if _, err := attempt(hook, "pause", func() (int, error) { return result(unix.Pause()) }); err != unix.EINTR {
