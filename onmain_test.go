@@ -26,15 +26,7 @@ var errFromUSR1 = errors.New("from SIGUSR1's handler")
 // the read returned. A watchdog ends the child (exit 3) if the read is not
 // interrupted within 5 s.
 func readInterruptedFromElsewhere() {
-	if _, err := Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return errFromUSR1 })); err != nil {
-		fmt.Println(err)
-		os.Exit(2)
-	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		fmt.Println(err)
-		os.Exit(2)
-	}
+	p := failingUSR1AndPipe()
 	go func() {
 		runtime.LockOSThread() // this thread takes SIGUSR1
 		deadline := time.Now().Add(5 * time.Second)
@@ -52,6 +44,21 @@ func readInterruptedFromElsewhere() {
 	}()
 	_, err := Read(p[0], make([]byte, 1))
 	fmt.Println("read:", err)
+}
+
+// failingUSR1AndPipe sets a SIGUSR1 handler that returns errFromUSR1 and
+// makes a pipe, for a child scenario (exit 2 if either fails).
+func failingUSR1AndPipe() [2]int {
+	if _, err := Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return errFromUSR1 })); err != nil {
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	return p
 }
 
 func init() {

@@ -18,15 +18,7 @@ func init() {
 	// The main goroutine's cached thread id is stale (a thread that has
 	// gone): the first nudge fails, and the one after it must not.
 	mainThreadChildren["plain-stale-tid"] = func() {
-		if _, err := Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return errFromUSR1 })); err != nil {
-			fmt.Println(err)
-			os.Exit(2)
-		}
-		var p [2]int
-		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-			fmt.Println(err)
-			os.Exit(2)
-		}
+		p := failingUSR1AndPipe()
 		runtime.LockOSThread() // one thread, whose cache entry is poisoned
 		me := unix.Gettid()
 		tp := threadptr.Get()
