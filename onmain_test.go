@@ -88,6 +88,36 @@ func init() {
 		time.Sleep(5 * time.Second)
 		fmt.Println("still alive")
 	}
+	// PthreadKill to the main thread from the main goroutine: the handler
+	// has run when it returns, whichever thread the goroutine is on.
+	mainThreadChildren["plain-pthread-kill-self"] = func() {
+		failingUSR1AndPipe()
+		ping, pong := make(chan int), make(chan int)
+		go func() {
+			for range ping {
+				runtime.Gosched()
+				pong <- 0
+			}
+		}()
+		late, off := 0, 0
+		for i := 0; i < 2000; i++ {
+			ping <- i
+			<-pong
+			if unix.Gettid() != unix.Getpid() {
+				off++
+			}
+			if err := PthreadKill(MainThreadID(), unix.SIGUSR1); !errors.Is(err, errFromUSR1) {
+				late++
+				CheckSignals()
+				for deadline := time.Now().Add(time.Second); time.Now().Before(deadline) && CheckSignals() == nil; {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}
+		close(ping)
+		fmt.Println("pthread_kill(main) returned the handler's error late:", late)
+		fmt.Fprintln(os.Stderr, "calls made off the first thread:", off)
+	}
 	// PthreadSigmask's mask follows the main goroutine through channel
 	// operations that may move it to another thread, until it is undone.
 	mainThreadChildren["plain-mask-stays"] = func() {
@@ -149,6 +179,16 @@ func TestPlainSIGRTMAXDefaultKills(t *testing.T) {
 	got := runChildToEnd(t, "plain-sigrtmax-default")
 	if got.String() != "killed by signal 64" {
 		t.Errorf("child ended with %v (stderr %q); want killed by signal 64", got, got.stderr)
+	}
+}
+
+func TestPlainPthreadKillToTheMainThreadFromItself(t *testing.T) {
+	var said []string
+	got := finish(t, childCommand("PYSIGNAL_TEST_CHILD=plain-pthread-kill-self"),
+		func(line string, _ *os.Process, _ *os.File) error { said = append(said, line); return nil })
+	want := "pthread_kill(main) returned the handler's error late: 0"
+	if got.String() != "exit status 0" || len(said) != 1 || said[0] != want {
+		t.Errorf("child said %q, ended with %v (stderr %q); want %q", said, got, got.stderr, want)
 	}
 }
 

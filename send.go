@@ -3,14 +3,16 @@
 package pysignal
 
 import (
+	"runtime"
+
 	"golang.org/x/sys/unix"
 )
 
 // PthreadKill sends sig to thread tid of this process and then runs
 // CheckSignals: CPython's signal.pthread_kill. tid is a kernel thread id;
 // MainThreadID gives the main thread's. Sent to the main thread from the
-// main thread, the handler has run when PthreadKill returns, and its error
-// is PthreadKill's error.
+// main goroutine (which goes to the thread it runs on now), the handler
+// has run when PthreadKill returns, and its error is PthreadKill's error.
 //
 // As in CPython, sig 0 only checks that the thread exists, and a number
 // out of range reaches the kernel (EINVAL). A tid or number beyond 32 bits
@@ -24,10 +26,26 @@ func PthreadKill(tid int, sig unix.Signal) error {
 	if err := checkSendable("pthread_kill", sig); err != nil {
 		return err
 	}
-	if err := unix.Tgkill(unix.Getpid(), tid, sig); err != nil {
+	if err := tgkill(tid, sig); err != nil {
 		return &Error{"pthread_kill", sig, err}
 	}
 	return CheckSignals()
+}
+
+// tgkill sends sig to thread tid. On the main goroutine, the main thread
+// (MainThreadID) is the thread it runs on now, whatever the id it was
+// given as: the signal is delivered before tgkill returns, as to CPython's
+// main thread from itself.
+func tgkill(tid int, sig unix.Signal) error {
+	if !onMainThread() {
+		return unix.Tgkill(processID, tid, sig)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if tid == MainThreadID() {
+		tid = unix.Gettid()
+	}
+	return unix.Tgkill(processID, tid, sig)
 }
 
 // PidfdSendSignal sends sig to the process that pidfd refers to (from
