@@ -120,7 +120,9 @@ func init() {
 	mainThreadChildren["mc-protect"] = mc2(func(ctx context.Context) error {
 		go readyWhenFnBlocksIn("hrtimer_nanosleep")
 		err := Protect(func() error {
-			if err := Sleep(300 * time.Millisecond); err != nil {
+			// Long enough for the parent to see it blocked and send
+			// SIGINT on a loaded machine (300 ms was not, once).
+			if err := Sleep(2 * time.Second); err != nil {
 				return fmt.Errorf("inside: %w", err)
 			}
 			fmt.Println("slept")
