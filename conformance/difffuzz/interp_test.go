@@ -391,10 +391,53 @@ func waitItimer() (result, error) {
 			break
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); ours && pysignal.Deliveries(unix.SIGALRM) == before && time.Now().Before(deadline); {
+	deadline := time.Now().Add(5 * time.Second)
+	for ours && pysignal.Deliveries(unix.SIGALRM) == before && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	// The delivery is counted after the trip but before the wakeup write
+	// (handler.c): a C handler running on another thread may still be
+	// writing the byte, or queueing its failure. CPython's handler runs
+	// whole on the main thread before the next bytecode (its only thread
+	// here), so wait for the other thread to leave the handler, which
+	// blocks every signal while it runs (design.md difference 1).
+	for ours && otherThreadBlocks(unix.SIGALRM) && time.Now().Before(deadline) {
 		runtime.Gosched()
 	}
 	return none, pysignal.CheckSignals()
+}
+
+// otherThreadBlocks reports whether a thread other than the main thread
+// blocks s: one running pysignal's C handler does (its mask is full), and
+// so, for a moment, does one the Go runtime is starting.
+func otherThreadBlocks(s unix.Signal) bool {
+	tasks, err := os.ReadDir("/proc/self/task")
+	must(err)
+	main := strconv.Itoa(pysignal.MainThreadID())
+	for _, t := range tasks {
+		if t.Name() == main {
+			continue
+		}
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/status")
+		if err != nil {
+			continue // the thread has exited
+		}
+		if sigBlk(b)&(uint64(1)<<(s-1)) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sigBlk returns the SigBlk mask of a /proc task status.
+func sigBlk(status []byte) uint64 {
+	for _, l := range strings.Split(string(status), "\n") {
+		if k, v, _ := strings.Cut(l, ":\t"); k == "SigBlk" {
+			blk, _ := strconv.ParseUint(v, 16, 64)
+			return blk
+		}
+	}
+	return 0
 }
 
 func drain(r int) []byte {
