@@ -35,8 +35,9 @@ import (
 //	pending        sigpending()
 //	tw L           sigtimedwait(L, 0); prints the signal taken or None
 //	sigint S 0|1   siginterrupt(S, flag)
-//	itimer         a one-shot 1 µs ITIMER_REAL with SIGALRM blocked, its expiry
-//	               waited for, the old mask put back (the unblock delivers it)
+//	itimer         a one-shot 1 µs ITIMER_REAL, its expiry waited for, and (Go) the
+//	               C handler's whole run, on whichever thread took SIGALRM; prints
+//	               "skip" without arming it while the main thread blocks SIGALRM
 //	read N         write N bytes into a pipe, then a wrapped read of 1 byte
 //	rblock S       a wrapped read of 1 byte from that pipe, empty unless an earlier
 //	               read left bytes: a helper thread sends S to the main thread once
