@@ -75,13 +75,15 @@ type threadMaskPin struct {
 func (p *threadMaskPin) follow(prev *unix.Sigset_t) {
 	if !p.pinned {
 		p.pinned, p.base = true, *prev
-		p.named = pinnedTID.CompareAndSwap(0, int32(unix.Gettid()))
+		if p.named = pinnedTID.Load() == 0; p.named {
+			nameMainThread(int32(unix.Gettid()))
+		}
 	}
 	var now unix.Sigset_t
 	unix.PthreadSigmask(unix.SIG_BLOCK, nil, &now)
 	if now == p.base {
 		if p.named {
-			pinnedTID.Store(0)
+			nameMainThread(0)
 		}
 		p.pinned, p.named = false, false
 		runtime.UnlockOSThread()

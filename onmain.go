@@ -64,11 +64,25 @@ func MainThreadID() int {
 // the function that undoes it.
 func pin() (unpin func()) {
 	runtime.LockOSThread()
-	pinnedTID.Store(int32(unix.Gettid()))
+	nameMainThread(int32(unix.Gettid()))
 	return func() {
-		pinnedTID.Store(0)
+		nameMainThread(0)
 		runtime.UnlockOSThread()
 	}
+}
+
+// nameMainThread records tid as the thread the main goroutine is kept on
+// (0: none). For as long as it is, the C core nudges that thread
+// (pysig_main_call_tid) and wrapped calls need not name it each time: a
+// nudge may then also interrupt a raw system call or Main's idle sleep
+// there, which retry. A process started with the nudge signal blocked
+// has it unblocked on that thread.
+func nameMainThread(tid int32) {
+	if tid != 0 && intr.unblock.Load() {
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), nil)
+	}
+	pinnedTID.Store(tid)
+	atomic.StoreInt32(cMainCallTID, tid)
 }
 
 // attemptOnMain is one attempt of the main goroutine's wrapped call: the
@@ -78,15 +92,17 @@ func pin() (unpin func()) {
 // is forgotten first: one sent to a thread the main goroutine has left
 // must not stop the next.
 func attemptOnMain(hook *TraceHook, name string, call func() (int, error)) (int, error) {
-	runtime.LockOSThread()
-	tid := pinnedTID.Load()
-	if tid == 0 {
-		tid = callTID()
+	if pinnedTID.Load() != 0 {
+		return attemptNow(hook, name, call) // named for as long as it is kept
 	}
+	runtime.LockOSThread()
+	tid := callTID()
 	if intr.unblock.Load() {
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, sigsetOf(interruptSignal), nil)
 	}
-	atomic.StoreInt32(cNudgeInFlight, 0)
+	if atomic.LoadInt32(cNudgeInFlight) != 0 {
+		atomic.StoreInt32(cNudgeInFlight, 0)
+	}
 	atomic.StoreInt32(cMainCallTID, tid)
 	r, err := attemptNow(hook, name, call)
 	atomic.StoreInt32(cMainCallTID, 0)
