@@ -64,10 +64,16 @@ var traceHook atomic.Pointer[TraceHook]
 // runs inside it; keep it short and never call wrapped functions from it.
 // With no hook installed, the cost is one atomic load per call.
 func SetTraceHook(h TraceHook) (restore func()) {
-	var p *TraceHook
-	if h != nil {
+	return setHook(&traceHook, h, h == nil)
+}
+
+// setHook puts h in slot (nothing if none) and returns the function that
+// puts back what was there: SetTraceHook's and SetUnraisableHook's restore.
+func setHook[H any](slot *atomic.Pointer[H], h H, none bool) (restore func()) {
+	var p *H
+	if !none {
 		p = &h
 	}
-	prev := traceHook.Swap(p)
-	return func() { traceHook.Store(prev) }
+	prev := slot.Swap(p)
+	return func() { slot.Store(prev) }
 }

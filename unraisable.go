@@ -40,12 +40,7 @@ var unraisableHook atomic.Pointer[UnraisableHook]
 // of its own installed: with the default, it ends the process through
 // Exit. Safe to call from any goroutine.
 func SetUnraisableHook(h UnraisableHook) (restore func()) {
-	var p *UnraisableHook
-	if h != nil {
-		p = &h
-	}
-	prev := unraisableHook.Swap(p)
-	return func() { unraisableHook.Store(prev) }
+	return setHook(&unraisableHook, h, h == nil)
 }
 
 // defaultUnraisableHook writes the report to standard error with a write

@@ -102,17 +102,11 @@ func demoRace() error {
 // main thread (SIGRTMAX), so its read(2) sees EINTR either way.
 func demoKeyboardInterrupt(wait time.Duration) error {
 	fmt.Println("== 1. Ctrl-C interrupts a blocking read, whichever thread the kernel gives SIGINT to ==")
-	wr, ww, err := pipe()
+	wr, ww, undo, err := wakeupPipe()
 	if err != nil {
 		return err
 	}
-	defer unix.Close(wr)
-	defer unix.Close(ww)
-	old, err := pysignal.SetWakeupFD(ww, true)
-	if err != nil {
-		return err
-	}
-	defer pysignal.SetWakeupFD(old, true)
+	defer undo()
 
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil { // blocking: nobody writes
@@ -202,17 +196,11 @@ func threadState(tid int) string {
 // demoPendingTogether: three signals raised while blocked, unblocked at once.
 func demoPendingTogether() error {
 	fmt.Println("== 2. Signals that arrive together: wakeup bytes and handler order ==")
-	wr, ww, err := pipe()
+	wr, _, undo, err := wakeupPipe()
 	if err != nil {
 		return err
 	}
-	defer unix.Close(wr)
-	defer unix.Close(ww)
-	old, err := pysignal.SetWakeupFD(ww, true)
-	if err != nil {
-		return err
-	}
-	defer pysignal.SetWakeupFD(old, true)
+	defer undo()
 
 	var order []string
 	h := pysignal.HandlerFunc(func(sig unix.Signal) error {
@@ -260,10 +248,24 @@ func deliveries(sigs []unix.Signal) (n uint64) {
 	return n
 }
 
-func pipe() (r, w int, err error) {
+// wakeupPipe makes a non-blocking pipe the wakeup fd, as a section shows
+// it; undo puts the previous wakeup fd back and closes the pipe.
+func wakeupPipe() (r, w int, undo func(), err error) {
 	var p [2]int
-	err = unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC)
-	return p[0], p[1], err
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		return -1, -1, nil, err
+	}
+	old, err := pysignal.SetWakeupFD(p[1], true)
+	if err != nil {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return -1, -1, nil, err
+	}
+	return p[0], p[1], func() {
+		pysignal.SetWakeupFD(old, true)
+		unix.Close(p[0])
+		unix.Close(p[1])
+	}, nil
 }
 
 func drain(fd int) []byte {

@@ -91,6 +91,20 @@ func raceCmd(args []string) int {
 	return 0
 }
 
+// setFlags returns which flags the command line set, and those of them
+// that mode (-all or -cures) does not take: each of its own flags is in
+// allowed, the mode's flag itself included.
+func setFlags(fs *flag.FlagSet, allowed ...string) (set map[string]bool, bad []string) {
+	set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
+		if !slices.Contains(allowed, f.Name) {
+			bad = append(bad, "-"+f.Name)
+		}
+	})
+	return set, bad
+}
+
 // runRace runs every trial on the main thread.
 func runRace(c raceConfig) ([]sample, error) {
 	var ranAt atomic.Int64 // when the handler last ran (UnixNano)

@@ -23,21 +23,11 @@ import (
 // raceAllCmd checks race's flags for -all: the sampling flags do not apply;
 // -peer defaults to 50 ms there, five times the default bound.
 func raceAllCmd(fs *flag.FlagSet, peer, bound time.Duration, verbose bool) int {
-	var bad []string
-	peerSet := false
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "peer":
-			peerSet = true
-		case "all", "bound", "v":
-		default:
-			bad = append(bad, "-"+f.Name)
-		}
-	})
+	set, bad := setFlags(fs, "all", "peer", "bound", "v")
 	if len(bad) > 0 {
 		return usageError(fs, "%s: only for the sampling run (with -all: -peer, -bound, -v)", strings.Join(bad, ", "))
 	}
-	if !peerSet {
+	if !set["peer"] {
 		peer = 50 * time.Millisecond
 	}
 	if peer <= 0 || bound <= 0 || peer <= bound {
