@@ -26,8 +26,11 @@ import (
 //     neither, so only the message is printed.
 //
 // ExitCode is checked first, so an error that wraps both exits with its
-// status. The message is written straight to fd 2, so a closed or broken
-// standard error changes nothing about the exit.
+// status. The message is written straight to fd 2, not through os.Stderr
+// (whose EPIPE makes the Go runtime kill the process by SIGPIPE), so a
+// closed or broken standard error changes nothing about the exit; only a
+// program that set SIGPIPE to SIG_DFL dies by SIGPIPE there, as CPython
+// then does.
 //
 // Like os.Exit, Exit runs no deferred functions (neither the caller's nor
 // those of other goroutines), flushes nothing, and waits for nothing. CPython

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // An ending is how a child process ended: its wait status and standard
@@ -130,5 +132,51 @@ func TestExitEndsAsCPython(t *testing.T) {
 				t.Errorf("CPython's last stderr line %q, the child's %q", py.lastLine(), got.lastLine())
 			}
 		})
+	}
+}
+
+// Exit's message to a broken standard error (its reader gone) changes
+// nothing about the ending while SIGPIPE has the Go runtime's handler, as a
+// Go program starts (the runtime kills a program by SIGPIPE for an EPIPE
+// only on os.Stdout or os.Stderr, which Exit does not use); CPython, which
+// ignores SIGPIPE from the start, ends the same way. With SIGPIPE set to
+// SIG_DFL, the message's write kills both by SIGPIPE.
+func TestExitWithABrokenStderr(t *testing.T) {
+	cases := []struct{ child, python, want string }{
+		{"exit-other", "raise ValueError('boom: it broke')", "exit status 1"},
+		{"exit-keyboard-interrupt", "raise KeyboardInterrupt", "killed by signal 2"},
+		{"exit-keyboard-interrupt-sigpipe-dfl", "import signal; signal.signal(signal.SIGPIPE, signal.SIG_DFL); raise KeyboardInterrupt", "killed by signal 13"},
+	}
+	run := func(cmd *exec.Cmd) string {
+		r, w, err := os.Pipe()
+		must(t, err)
+		r.Close()
+		cmd.Stderr = w
+		err = cmd.Start()
+		w.Close()
+		must(t, err)
+		timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+		cmd.Wait()
+		return ending{status: cmd.ProcessState.Sys().(syscall.WaitStatus)}.String()
+	}
+	for _, c := range cases {
+		if got := run(childCommand("PYSIGNAL_TEST_CHILD=" + c.child)); got != c.want {
+			t.Errorf("%s with a broken stderr: %s, want %s", c.child, got, c.want)
+		}
+		if py, err := exec.LookPath("python3"); err == nil {
+			if got := run(exec.Command(py, "-c", c.python)); got != c.want {
+				t.Errorf("CPython (%s) with a broken stderr: %s, want %s", c.python, got, c.want)
+			}
+		}
+	}
+}
+
+func init() {
+	mainThreadChildren["exit-keyboard-interrupt-sigpipe-dfl"] = func() {
+		if _, err := Signal(unix.SIGPIPE, Default); err != nil {
+			os.Exit(5)
+		}
+		Exit(ErrKeyboardInterrupt)
 	}
 }
