@@ -24,7 +24,8 @@ import (
 //
 // What it means: a process-directed signal (kill, Ctrl-C, setitimer) blocked
 // on the main thread is simply delivered to another thread, and the package's
-// C handler runs there; it is not held. Only thread-directed signals
+// C handler runs there (and nudges a wrapped call the main goroutine is in,
+// as for any signal another thread takes); it is not held. Only thread-directed signals
 // (RaiseSignal, PthreadKill to the main thread) stay pending on the main
 // thread, where Sigwait, Sigwaitinfo and Sigtimedwait can take them. The Go
 // runtime also keeps SIGINT, SIGTERM, SIGHUP and SIGQUIT unblocked on every

@@ -34,9 +34,12 @@ import (
 // before any call.
 //
 // It cures the race only for signals directed at the waiting thread
-// (RaiseSignal, PthreadKill, tgkill): a process-directed signal blocked on
-// the main thread is delivered to another thread instead, and the wait does
-// not end (see PthreadSigmask). Wakeup has no such limit.
+// (RaiseSignal, PthreadKill, tgkill). A process-directed signal blocked on
+// the main thread is delivered to another thread instead (see
+// PthreadSigmask), whose C handler nudges the main goroutine's wrapped call
+// with SIGRTMAX: that ends a wait that has blocked, but a nudge that comes
+// after the call began and before it blocks is spent, and the wait sleeps
+// on, the naive loop's window again. Wakeup has no such limit.
 func Ppoll(fds []unix.PollFd, timeout time.Duration, mask []unix.Signal) (n int, err error) {
 	set, err := kernelSigset("ppoll", mask)
 	if err != nil {

@@ -15,9 +15,8 @@ import (
 // thread; a kill(2) of the process never fails to end the wakeup loop's
 // wait. Every signal of the cost run is handled within a second, except
 // that the naive loop may lose one to its window. (The other loops' kill
-// column is not asserted: naive and ppoll miss a kill that lands outside
-// the wait, which a busy machine makes likely, and whether the signalfd or
-// another thread takes it first is a race, which is the point.) A claim
+// column is not asserted: each misses a kill that lands before its wait
+// blocks, which a busy machine makes likely.) A claim
 // that fails is measured once more before the test fails: a window gives
 // the same result every time, a busy machine does not.
 func TestCuresTable(t *testing.T) {
