@@ -1,6 +1,10 @@
 package pysignal
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,4 +82,60 @@ func sectionOf(t *testing.T, doc, heading string) string {
 		s = s[:j]
 	}
 	return s
+}
+
+// The house's size limits (issue 25): no non-test Go file of the module
+// over maxFileLines lines and no function over maxFuncLines, so that a file
+// keeps one job and a function fits on a screen. A file or function that
+// grows past them is split, not the limit raised.
+const (
+	maxFileLines = 400
+	maxFuncLines = 80
+)
+
+func TestHouseSizes(t *testing.T) {
+	fset := token.NewFileSet()
+	files := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		files++
+		if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
+			t.Errorf("%s: %d lines, over %d: split it by job", path, n, maxFileLines)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var body *ast.BlockStmt
+			switch x := n.(type) {
+			case *ast.FuncDecl:
+				body = x.Body
+			case *ast.FuncLit:
+				body = x.Body
+			}
+			if body != nil {
+				from, to := fset.Position(body.Lbrace), fset.Position(body.Rbrace)
+				if to.Line-from.Line-1 > maxFuncLines {
+					t.Errorf("%s:%d: a function of %d lines, over %d", path, from.Line, to.Line-from.Line-1, maxFuncLines)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 50 {
+		t.Fatalf("read only %d Go files", files)
+	}
 }
