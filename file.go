@@ -41,10 +41,12 @@ import (
 // Go runtime kill the process with SIGPIPE, a File leaves that to the
 // program (CPython ignores SIGPIPE at start-up for the same reason).
 //
-// File has no ReadFrom or WriteTo: io.Copy's own loop over Read and Write
-// is what they would do (the package wraps no splice or sendfile). In a
-// build without Linux or cgo every call returns the error of the wrapper it
-// uses (errors.ErrUnsupported).
+// io.Copy into a File from another File moves the bytes in the kernel
+// (ReadFrom: splice or sendfile, each in the PEP 475 loop). File has no
+// WriteTo: io.Copy asks the source for it first, and it would only serve a
+// destination that is a File, which ReadFrom serves already. In a build
+// without Linux or cgo every call returns the error of the wrapper it uses
+// (errors.ErrUnsupported).
 type File struct {
 	fd   int
 	name string
