@@ -114,6 +114,18 @@
 // Write, Accept and Sleep never miss a signal. docs/race-windows.md shows the
 // race measured with real signals (pysig race).
 //
+// # Beyond CPython
+//
+// Protect holds handlers' errors back from a section that must not be torn
+// (Trio's KeyboardInterrupt protection) and returns them when it ends.
+// HandlerInfoFunc tells a handler who sent the signal (the latest
+// delivery's siginfo) and how many deliveries coalesced. Ppoll hands the
+// kernel a signal mask with the wait, the race's second cure; pysig race
+// -cures measures it beside the wakeup fd and signalfd. File's ReadFrom
+// lets io.Copy between two Files move the bytes in the kernel. The
+// sigtest package lands a real signal at every wrapped call of a function
+// and reports the handlers that ran late.
+//
 // # Differences from CPython
 //
 // Signals the Go runtime needs (SIGURG, SIGPROF, the synchronous faults, and
