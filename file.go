@@ -31,8 +31,13 @@ import (
 //
 // A File does not buffer: wrap it in bufio for line or small reads and
 // writes. Its methods may be called from any goroutine; under MainContext a
-// handler's error comes out of the File call fn's goroutine is blocked in,
-// as out of any wrapped call (see MainContext for where else it goes). On
+// handler's error comes out of the File call fn's goroutine is in, as out
+// of any wrapped call (see MainContext for where else it goes), even when
+// the system call completed before the interruption reached it: Read
+// returns the bytes it read with the error (io.Reader allows n > 0 with an
+// error; at end of input the error instead of io.EOF), Write the count it
+// wrote. So the error does not wait for the next call, which is often a
+// deferred Flush that would lose its buffer to it. On
 // a descriptor in non-blocking mode, a call that would block waits in Poll,
 // in the same loop, instead of returning EAGAIN.
 //
@@ -100,7 +105,8 @@ const maxRW = 1 << 30
 // retries). It returns 0, io.EOF at end of input (a closed pipe, the end of
 // a file, ^D at the start of a terminal line), and 0, nil for an empty p
 // without a system call. An error comes back as *os.PathError with Op
-// "read", n = 0.
+// "read", n = 0, except a handler's error raised in fn's goroutine under
+// MainContext while the read got bytes: n and the error (see File).
 func (f *File) Read(p []byte) (n int, err error) {
 	if err := f.incref("read"); err != nil {
 		return 0, err
@@ -114,6 +120,11 @@ func (f *File) Read(p []byte) (n int, err error) {
 	}
 	for {
 		n, err := Read(f.fd, p)
+		if err == nil {
+			if err := intr.takeRaised(); err != nil {
+				return n, f.wrap("read", err) // raised during the read: after its bytes
+			}
+		}
 		switch {
 		case err == nil && n == 0:
 			return 0, io.EOF
@@ -149,6 +160,11 @@ func (f *File) Write(p []byte) (n int, err error) {
 		m, err := Write(f.fd, chunk)
 		if m > 0 {
 			n += m
+		}
+		if err == nil {
+			if err := intr.takeRaised(); err != nil {
+				return n, f.wrap("write", err) // raised during the write: after its bytes
+			}
 		}
 		switch {
 		case err == nil && m == 0:

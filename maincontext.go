@@ -54,7 +54,10 @@ import (
 //     Sleep, Wait4, Accept, Sigtimedwait, ... every function of this package
 //     that runs the PEP 475 loop, and File's methods): that call returns it,
 //     promptly, wherever it blocks (the thread is sent SIGRTMAX, whose
-//     handler does nothing but make the call fail with EINTR).
+//     handler does nothing but make the call fail with EINTR). A File's
+//     Read or Write whose system call completed first returns it with its
+//     count; a plain wrapper then returns its result, and the error comes
+//     out of the next call, as below.
 //   - Otherwise, if anything has asked for ctx.Done() (fn waiting in a
 //     select, a library ctx was passed to): ctx is cancelled with the error
 //     as its cause (context.Cause). That is how Go-shaped code that waits on
