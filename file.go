@@ -33,11 +33,15 @@ import (
 // writes. Its methods may be called from any goroutine; under MainContext a
 // handler's error comes out of the File call fn's goroutine is in, as out
 // of any wrapped call (see MainContext for where else it goes), even when
-// the system call completed before the interruption reached it: Read
-// returns the bytes it read with the error (io.Reader allows n > 0 with an
-// error; at end of input the error instead of io.EOF), Write the count it
-// wrote. So the error does not wait for the next call, which is often a
-// deferred Flush that would lose its buffer to it. On
+// the system call completed before the interruption reached it, or a
+// signal came with its bytes: a File call on fn's goroutine that finds a
+// signal pending waits for the main thread to run its handler (at most a
+// second), as CPython runs it at the next bytecode, before the program
+// acts on the bytes. Read then returns the bytes it read with the error
+// (io.Reader allows n > 0 with an error; at end of input the error instead
+// of io.EOF), Write the count it wrote. So the error does not wait for the
+// next call, which is often a deferred Flush that would lose its buffer to
+// it. On
 // a descriptor in non-blocking mode, a call that would block waits in Poll,
 // in the same loop, instead of returning EAGAIN.
 //
@@ -121,7 +125,7 @@ func (f *File) Read(p []byte) (n int, err error) {
 	for {
 		n, err := Read(f.fd, p)
 		if err == nil {
-			if err := intr.takeRaised(); err != nil {
+			if err := intr.takeRaisedAfterCall(); err != nil {
 				return n, f.wrap("read", err) // raised during the read: after its bytes
 			}
 		}
@@ -162,7 +166,7 @@ func (f *File) Write(p []byte) (n int, err error) {
 			n += m
 		}
 		if err == nil {
-			if err := intr.takeRaised(); err != nil {
+			if err := intr.takeRaisedAfterCall(); err != nil {
 				return n, f.wrap("write", err) // raised during the write: after its bytes
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -97,6 +98,53 @@ func init() {
 	})
 }
 
+func init() {
+	// A signal interrupts fn's read while the main thread is busy in a
+	// Call, and input arrives with it: the retry waits for the handler, as
+	// CPython's read runs it before retrying, and the read returns its
+	// error, not the input.
+	mainThreadChildren["file-eintr-awaits-handler"] = func() {
+		MainContext(func(ctx context.Context) error {
+			r, w := pipeFiles()
+			if err := CallErr(func() error {
+				_, err := Signal(unix.SIGUSR1, HandlerFunc(func(unix.Signal) error { return errTest }))
+				return err
+			}); err != nil {
+				return err
+			}
+			var busy atomic.Bool
+			go func() {
+				// fn's thread, once its read has blocked.
+				var tid int
+				waitFor(func() bool {
+					intr.mu.Lock()
+					defer intr.mu.Unlock()
+					for _, c := range intr.calls {
+						if c.fn {
+							tid = c.tid
+						}
+					}
+					return tid != 0
+				})
+				waitBlockedIn(tid, "pipe")
+				go Call(func() { busy.Store(true); time.Sleep(300 * time.Millisecond) })
+				waitFor(busy.Load)
+				unix.Tgkill(unix.Getpid(), tid, unix.SIGUSR1)
+				unix.Write(int(w.Fd()), []byte("abc"))
+			}()
+			// The kernel may end the read with EINTR (n = 0) or with the
+			// bytes that came with the signal (n = 3): the error comes out
+			// of it either way.
+			n, err := r.Read(make([]byte, 8))
+			fmt.Printf("read: 0 or 3 bytes %v, %v\n", n == 0 || n == 3, err)
+			w.Write([]byte("de"))
+			n, err = r.Read(make([]byte, 8))
+			report("read again", min(n, 1), err)
+			return nil
+		})
+	}
+}
+
 // pipeFiles is a new pipe's two ends as Files (left open: the child exits).
 func pipeFiles() (r, w *File) {
 	var p [2]int
@@ -111,6 +159,7 @@ func TestRaisedDuringAFileCallComesOutOfIt(t *testing.T) {
 		{"file-raise-read", "read: 3, read pipe-r: handler failed on purpose|read again: 2, <nil>"},
 		{"file-raise-eof", "read at the end: 0, read pipe-r: handler failed on purpose|read again: 0, EOF"},
 		{"file-raise-write", "write: 3, write pipe-w: handler failed on purpose|write again: 1, <nil>"},
+		{"file-eintr-awaits-handler", "read: 0 or 3 bytes true, read pipe-r: handler failed on purpose|read again: 1, <nil>"},
 	} {
 		t.Run(c.child, func(t *testing.T) {
 			var lines []string

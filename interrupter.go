@@ -221,13 +221,75 @@ func (in *interrupter) takeRaised() error {
 	return in.causeFor(true)
 }
 
+// takeRaisedAfterCall is what a File call on fn's goroutine whose system
+// call completed returns with its count: an error raised in fn's goroutine
+// meanwhile, after waiting for the handlers of the signals pending now
+// (awaitHandlers). CPython runs the handlers of a signal that arrived
+// during a read that completed at its next bytecode, so their exception
+// comes out before the program acts on the bytes; here they run on the
+// main thread, and the File call waits for them. nil elsewhere.
+func (in *interrupter) takeRaisedAfterCall() error {
+	if !in.owned.Load() || !in.isFn() {
+		return nil
+	}
+	in.awaitHandlers()
+	return in.causeFor(true)
+}
+
 // checkThenCause is what the PEP 475 loop does after EINTR: CheckSignals,
-// then the interrupter's error for the caller.
+// then the interrupter's error for the caller. On fn's goroutine it first
+// waits for the main thread to run the handlers of the signals pending
+// now (awaitHandlers).
 func checkThenCause() error {
 	if err := CheckSignals(); err != nil {
 		return err
 	}
+	if intr.owned.Load() && intr.isFn() {
+		intr.awaitHandlers()
+	}
 	return intr.cause()
+}
+
+// Passes of Main's loop (mainthread.go's serve): started counts the
+// CheckSignals calls it begins, finished those whose error it has also
+// dispatched (raised in fn's goroutine, for MainContext).
+var loopPasses struct{ started, finished atomic.Uint64 }
+
+// awaitHandlerLimit bounds awaitHandlers: a main thread kept busy longer
+// (a long Call, a slow handler) leaves the call to retry, as before.
+const awaitHandlerLimit = time.Second
+
+// awaitHandlers is CPython's EINTR step for fn's goroutine. CPython's read
+// that fails with EINTR runs the handlers itself before it retries, so a
+// handler's exception always comes out of that read. Here the handlers run
+// on the main thread, at its own pace: a retry that did not wait could
+// complete (input arriving, or its end, with the signal) before the error
+// is raised, which would then come out of some later call (a deferred
+// Flush, say) or, fn having returned, not at all. So while a signal is
+// pending, it waits until a pass of Main's loop that began after it has
+// dispatched its result, or an error has been raised, at most
+// awaitHandlerLimit.
+func (in *interrupter) awaitHandlers() {
+	if !signalsPending() || in.raised.Load() != nil {
+		return
+	}
+	begun := loopPasses.started.Load()
+	deadline := time.Now().Add(awaitHandlerLimit)
+	for delay := 20 * time.Microsecond; ; delay = min(2*delay, time.Millisecond) {
+		done := loopPasses.finished.Load()
+		if in.raised.Load() != nil || done > begun || (done == begun && !signalsPending()) ||
+			time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(delay)
+	}
+}
+
+// signalsPending reports whether a signal has tripped and its handler has
+// not been taken by a pass (bit 0 alone may be an error waiting in fn or
+// a queued wakeup-fd report: no signal).
+func signalsPending() bool {
+	return atomic.LoadUint64(cPending)&^pendingMore != 0 || atomic.LoadInt32(cTripped64) != 0
 }
 
 // waiting reports whether an error is on its way and not yet taken: raised

@@ -54,10 +54,13 @@ import (
 //     Sleep, Wait4, Accept, Sigtimedwait, ... every function of this package
 //     that runs the PEP 475 loop, and File's methods): that call returns it,
 //     promptly, wherever it blocks (the thread is sent SIGRTMAX, whose
-//     handler does nothing but make the call fail with EINTR). A File's
-//     Read or Write whose system call completed first returns it with its
-//     count; a plain wrapper then returns its result, and the error comes
-//     out of the next call, as below.
+//     handler does nothing but make the call fail with EINTR). A call that
+//     fails with EINTR while a signal is pending waits for the main thread
+//     to run its handler (at most a second) before it retries, as CPython's
+//     EINTR path runs the handlers first, so that their error comes out of
+//     it. A File's Read or Write whose system call completed first returns
+//     the error with its count (see File); a plain wrapper then returns its
+//     result, and the error comes out of the next call, as below.
 //   - Otherwise, if anything has asked for ctx.Done() (fn waiting in a
 //     select, a library ctx was passed to): ctx is cancelled with the error
 //     as its cause (context.Cause). That is how Go-shaped code that waits on

@@ -211,12 +211,15 @@ func (run *mainRun) serve() (goexit bool) {
 	for {
 		atomic.StoreInt32(cIdleWaiting, 1)
 		run.doing = "a signal handler"
+		loopPasses.started.Add(1)
 		if err := CheckSignals(); err != nil {
 			run.idleError(err)
+			loopPasses.finished.Add(1)
 			// The scan stopped at the failing handler: the others
 			// tripped with it run now, not at the next wake-up.
 			continue
 		}
+		loopPasses.finished.Add(1)
 		if c := pop(); c != nil {
 			atomic.StoreInt32(cIdleWaiting, 0)
 			run.doing = "a function run by Call"
