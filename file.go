@@ -125,7 +125,7 @@ func (f *File) Read(p []byte) (n int, err error) {
 	for {
 		n, err := Read(f.fd, p)
 		if err == nil {
-			if err := intr.takeRaisedAfterCall(); err != nil {
+			if err := raisedAfterCall(); err != nil {
 				return n, f.wrap("read", err) // raised during the read: after its bytes
 			}
 		}
@@ -166,7 +166,7 @@ func (f *File) Write(p []byte) (n int, err error) {
 			n += m
 		}
 		if err == nil {
-			if err := intr.takeRaisedAfterCall(); err != nil {
+			if err := raisedAfterCall(); err != nil {
 				return n, f.wrap("write", err) // raised during the write: after its bytes
 			}
 		}

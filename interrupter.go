@@ -236,6 +236,10 @@ func (in *interrupter) takeRaisedAfterCall() error {
 	return in.causeFor(true)
 }
 
+// raisedAfterCall is takeRaisedAfterCall for File (file.go, built
+// everywhere; unsupported_base.go has the stub).
+func raisedAfterCall() error { return intr.takeRaisedAfterCall() }
+
 // checkThenCause is what the PEP 475 loop does after EINTR: CheckSignals,
 // then the interrupter's error for the caller. On fn's goroutine it first
 // waits for the main thread to run the handlers of the signals pending
