@@ -162,7 +162,9 @@ func Writev(fd int, iovs [][]byte) (n int, err error) {
 }
 
 // Open is unix.Open in the PEP 475 loop: CPython's os.open (opening a FIFO
-// blocks until the other end opens).
+// blocks until the other end opens). The flags are used as given: CPython
+// adds O_CLOEXEC (PEP 446), which here is the caller's to pass, as with
+// unix.Open.
 func Open(path string, mode int, perm uint32) (fd int, err error) {
 	if err := narrow(mode); err != nil {
 		return -1, err
@@ -170,7 +172,8 @@ func Open(path string, mode int, perm uint32) (fd int, err error) {
 	return retry("openat", func() (int, error) { return unix.Open(path, mode, perm) })
 }
 
-// Openat is unix.Openat in the PEP 475 loop: CPython's os.open with dir_fd.
+// Openat is unix.Openat in the PEP 475 loop: CPython's os.open with dir_fd
+// (flags as given, as for Open).
 func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) {
 	if err := narrow(dirfd, flags); err != nil {
 		return -1, err

@@ -8,7 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Accept is unix.Accept in the PEP 475 loop: CPython's socket.accept.
+// Accept is unix.Accept in the PEP 475 loop: CPython's socket.accept,
+// but the new descriptor is inheritable, as unix.Accept makes it, where
+// CPython's (PEP 446) and Go's net package's are close-on-exec: a child
+// started with os/exec would inherit it. Accept4(fd, unix.SOCK_CLOEXEC) is
+// what CPython does.
 func Accept(fd int) (nfd int, sa unix.Sockaddr, err error) {
 	if err := narrow(fd); err != nil {
 		return -1, nil, err
