@@ -27,6 +27,13 @@ import (
 // A second KeyboardInterrupt while one is held ends the process through
 // Exit at once: pressing Ctrl-C twice is the way out of a protected section
 // that hangs, as a second Ctrl-C ends MainContext's program.
+//
+// Protect holds every handler's error, Ctrl-C's included, so it is for
+// short sections that must not be torn, not for draining: a server that
+// should finish its client after SIGTERM but still die at once by Ctrl-C
+// lets the SIGTERM handler's error come out where it will (Accept, or the
+// client's Read or Write), notes it, finishes the client, and then returns
+// it (see ExitCode).
 func Protect(fn func() error) error {
 	g := guardFor()
 	if g == nil {
