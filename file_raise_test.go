@@ -114,19 +114,7 @@ func init() {
 			}
 			var busy atomic.Bool
 			go func() {
-				// fn's thread, once its read has blocked.
-				var tid int
-				waitFor(func() bool {
-					intr.mu.Lock()
-					defer intr.mu.Unlock()
-					for _, c := range intr.calls {
-						if c.fn {
-							tid = c.tid
-						}
-					}
-					return tid != 0
-				})
-				waitBlockedIn(tid, "pipe")
+				tid, _ := fnBlockedIn("pipe") // fn's thread, once its read has blocked
 				go Call(func() { busy.Store(true); time.Sleep(300 * time.Millisecond) })
 				waitFor(busy.Load)
 				unix.Tgkill(unix.Getpid(), tid, unix.SIGUSR1)

@@ -495,7 +495,15 @@ func init() {
 // kernel function where, inside a wrapped call: a signal then has to
 // interrupt the call, not merely be seen before it.
 func readyWhenFnBlocksIn(where string) {
-	var tid int
+	if _, ok := fnBlockedIn(where); ok {
+		ready()
+	}
+}
+
+// fnBlockedIn waits (boundedly) until fn's goroutine is inside a wrapped
+// call and its thread sleeps in the kernel function where, and returns
+// that thread.
+func fnBlockedIn(where string) (tid int, ok bool) {
 	waitFor(func() bool {
 		intr.mu.Lock()
 		defer intr.mu.Unlock()
@@ -506,9 +514,7 @@ func readyWhenFnBlocksIn(where string) {
 		}
 		return tid != 0
 	})
-	if tid != 0 && waitBlockedIn(tid, where) == nil {
-		ready()
-	}
+	return tid, tid != 0 && waitBlockedIn(tid, where) == nil
 }
 
 func mc2(fn func(ctx context.Context) error) func() { return func() { MainContext(fn) } }
