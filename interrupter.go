@@ -272,12 +272,17 @@ const awaitHandlerLimit = time.Second
 // Flush, say) or, fn having returned, not at all. So while a signal is
 // pending, it waits until a pass of Main's loop that began after it has
 // dispatched its result, or an error has been raised, at most
-// awaitHandlerLimit.
+// awaitHandlerLimit. A pass already running may hold the signals (taken
+// out of the pending word, their handlers running): it waits for that pass
+// too.
 func (in *interrupter) awaitHandlers() {
-	if !signalsPending() || in.raised.Load() != nil {
+	if in.raised.Load() != nil {
 		return
 	}
 	begun := loopPasses.started.Load()
+	if !signalsPending() && loopPasses.finished.Load() == begun {
+		return // nothing pending, and no pass running with the signals taken out
+	}
 	deadline := time.Now().Add(awaitHandlerLimit)
 	for delay := 20 * time.Microsecond; ; delay = min(2*delay, time.Millisecond) {
 		done := loopPasses.finished.Load()
