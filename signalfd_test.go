@@ -128,9 +128,13 @@ func TestSignalfdWorksOnlyWithTheMaskTheProgramStartedWith(t *testing.T) {
 		&threads, &usr1, &sigint, &got, &delivered); err != nil {
 		t.Fatalf("child said %q: %v", out.String(), err)
 	}
-	if qemu != "" && sigint == 1 {
-		sigint = 0 // seen under qemu-user only: one thread reads as blocking SIGINT
-		t.Logf("under %s one thread blocks SIGINT", qemu)
+	if qemu != "" && sigint != 0 {
+		// /proc shows qemu-user's host threads' masks, which its own
+		// critical sections and helper threads block at times: 1 or 2 of
+		// them read as blocking SIGINT from run to run. The Go runtime's
+		// unblocking cannot be read there.
+		t.Logf("under %s %d threads read as blocking SIGINT (qemu's masks, not the guest's)", qemu, sigint)
+		sigint = 0
 	}
 	if threads < 5 || usr1 != threads || sigint != 0 {
 		t.Errorf("%d threads, %d block SIGUSR1, %d block SIGINT; want at least 5, all, none", threads, usr1, sigint)
