@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,13 +56,7 @@ func TestRoundTripsChild(t *testing.T) {
 // note; a child that fails or prints something else is an error.
 func TestImportCostRounds(t *testing.T) {
 	dir := t.TempDir()
-	script := func(name, body string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	script := func(name, body string) string { return standIn(t, dir, name, body) }
 	noImport := script("ossignal", `[ "$*" = "roundtrips 1000" ] || { echo "args: $*" >&2; exit 1; }; echo 400000`)
 	self := script("pysig", `case "$*" in
 "roundtrips never-called 1000") echo 420000;;
@@ -117,15 +110,9 @@ func TestImportCostGoals(t *testing.T) {
 			},
 			Wrapper: map[string]wrapperCost{"read": {100, 100, 100}, "write": {100, 100, 100}, "poll(0)": {100, 100, 100}},
 		}
-		old := os.Stdout
-		rd, wr, _ := os.Pipe()
-		os.Stdout = wr
-		n := r.goals()
-		r.printImportCost()
-		wr.Close()
-		os.Stdout = old
-		b, _ := io.ReadAll(rd)
-		return string(b), n
+		var n int
+		out := stdoutOf(func() { n = r.goals(); r.printImportCost() })
+		return out, n
 	}
 	const goal = "imported, never called ≤ 1.1× no-import"
 	for _, c := range []struct {

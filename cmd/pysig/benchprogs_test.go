@@ -73,13 +73,7 @@ func TestBenchProgsFromEmbeddedSources(t *testing.T) {
 // gave "") is skipped, one that fails or prints something else is an error.
 func TestOSFlood(t *testing.T) {
 	dir := t.TempDir()
-	script := func(name, body string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	script := func(name, body string) string { return standIn(t, dir, name, body) }
 	good := script("good", `[ "$*" = "throughput 250ms" ] || { echo "args: $*" >&2; exit 2; }
 echo '{"sent": 1000, "handler_runs": 10, "c_deliveries": 0, "cpu_seconds": 0.25}'`)
 	r := &benchResult{Throughput: map[string]throughput{}}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -98,14 +97,9 @@ func TestGoalsWithinNoise(t *testing.T) {
 			},
 			Wrapper: map[string]wrapperCost{"read": {100, 100, 100}, "write": {100, 100, 100}, "poll(0)": {100, 100, 100}},
 		}
-		old := os.Stdout
-		rd, wr, _ := os.Pipe()
-		os.Stdout = wr
-		n := r.goals()
-		wr.Close()
-		os.Stdout = old
-		b, _ := io.ReadAll(rd)
-		return string(b), n
+		var n int
+		out := stdoutOf(func() { n = r.goals() })
+		return out, n
 	}
 	out, n := run([]int64{1000, 1000, 1000})
 	if !strings.Contains(out, "[met   ] same-thread p50 ≤ 1.05× the C floor") || n != 0 {

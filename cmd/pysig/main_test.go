@@ -5,8 +5,10 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +82,31 @@ func TestCommandLine(t *testing.T) {
 			t.Errorf("%s took %v to refuse its arguments: checked after work?", name, time.Since(start))
 		}
 	}
+}
+
+// standIn writes an executable shell script named name in dir, running
+// body: a stand-in for a program pysig runs.
+func standIn(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// stdoutOf runs f and returns what it printed to os.Stdout.
+func stdoutOf(f func()) string {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(rd); got <- b }()
+	old := os.Stdout
+	os.Stdout = wr
+	defer func() { os.Stdout = old }()
+	f()
+	wr.Close()
+	return string(<-got)
 }
