@@ -221,24 +221,21 @@ func (in *interrupter) takeRaised() error {
 	return in.causeFor(true)
 }
 
-// takeRaisedAfterCall is what a File call on fn's goroutine whose system
-// call completed returns with its count: an error raised in fn's goroutine
+// raisedAfterCall is what a File call on fn's goroutine whose system call
+// completed returns with its count: an error raised in fn's goroutine
 // meanwhile, after waiting for the handlers of the signals pending now
 // (awaitHandlers). CPython runs the handlers of a signal that arrived
 // during a read that completed at its next bytecode, so their exception
 // comes out before the program acts on the bytes; here they run on the
-// main thread, and the File call waits for them. nil elsewhere.
-func (in *interrupter) takeRaisedAfterCall() error {
-	if !in.owned.Load() || !in.isFn() {
+// main thread, and the File call waits for them. nil elsewhere (and in
+// builds without Linux or cgo: unsupported_base.go).
+func raisedAfterCall() error {
+	if !intr.owned.Load() || !intr.isFn() {
 		return nil
 	}
-	in.awaitHandlers()
-	return in.causeFor(true)
+	intr.awaitHandlers()
+	return intr.causeFor(true)
 }
-
-// raisedAfterCall is takeRaisedAfterCall for File (file.go, built
-// everywhere; unsupported_base.go has the stub).
-func raisedAfterCall() error { return intr.takeRaisedAfterCall() }
 
 // checkThenCause is what the PEP 475 loop does after EINTR: CheckSignals,
 // then the interrupter's error for the caller. On fn's goroutine it first
